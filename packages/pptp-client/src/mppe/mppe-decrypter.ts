@@ -47,7 +47,7 @@ export class MppeDecrypter {
   private newest = COHERENCY_COUNT_MASK;
   /** Stateful mode lost sync and waits for a packet with the flushed bit. */
   private discarding = false;
-  private resetRequestPending = false;
+  private syncLost = false;
 
   constructor(startKey: Uint8Array, mode: MppeMode) {
     this.key = new MppeSessionKey(startKey, mode.strength);
@@ -73,11 +73,14 @@ export class MppeDecrypter {
     return OK;
   }
 
-  /** True exactly once after stateful mode lost sync: the caller then sends one CCP Reset-Request. */
-  takeResetRequest(): boolean {
-    const pending = this.resetRequestPending;
-    this.resetRequestPending = false;
-    return pending;
+  /**
+   * True if stateful mode discarded a packet for lack of sync since the last call. Every such discard counts, not
+   * only the first: CCP repeats its Reset-Request on them when the first one went unanswered (pppd's RREQ_REPEAT).
+   */
+  takeSyncLoss(): boolean {
+    const lost = this.syncLost;
+    this.syncLost = false;
+    return lost;
   }
 
   /** RFC 3078 section 8.1: one re-key per step of the count. */
@@ -97,11 +100,14 @@ export class MppeDecrypter {
       // A gap, or a flag packet whose sender did not re-key: our RC4 stream no longer matches the peer's.
       if (steps !== 1 || ((count & 0xff) === 0xff && !flushed)) {
         this.discarding = true;
-        this.resetRequestPending = true;
+        this.syncLost = true;
         return AWAITING_FLUSH;
       }
     } else {
-      if (!flushed) return AWAITING_FLUSH;
+      if (!flushed) {
+        this.syncLost = true;
+        return AWAITING_FLUSH;
+      }
       if (steps === 0) return LATE;
       // The sender re-keyed on every flag packet we missed: one per 256-count block entered after the
       // packet following our last one, up to this packet's block (its own re-key comes below).

@@ -46,6 +46,8 @@ export interface CcpConfig {
 export interface CcpSignals {
   /** The peer lost sync with our stateful MPPE stream (Reset-Request): flush the encrypter. */
   resetRequested(now: number): void;
+  /** The peer acknowledged our Reset-Request. */
+  resetAcked(): void;
 }
 
 /** Whether this config can negotiate MPPE at all. */
@@ -176,6 +178,7 @@ export class CcpOptions implements OptionsHandler {
         this.signals.resetRequested(now);
         return { reply: { code: CpCode.ResetAck, data: new Uint8Array(0) } };
       case CpCode.ResetAck:
+        this.signals.resetAcked();
         return {};
       default:
         return undefined;

@@ -12,6 +12,7 @@ import { CP_HEADER_LENGTH, CpCode, parseCpPacket } from "../wire/ppp-cp.js";
 import { PPP_PROTOCOL } from "../wire/ppp-frame.js";
 import type { AuthMethod, AuthPhase, MppeKeys } from "./auth/auth-phase.js";
 import { type CcpConfig, CcpOptions, mppeEnabled } from "./ccp.js";
+import { CcpResetPolicy } from "./ccp-reset.js";
 import {
   ControlProtocolFsm,
   DEFAULT_FSM_LIMITS,
@@ -92,6 +93,7 @@ export class PppLink {
   private started = false;
   private readonly lcpOptions: LcpOptions;
   private readonly lcp: ControlProtocolFsm;
+  private readonly ccpReset = new CcpResetPolicy();
   private readonly ipcpOptions: IpcpOptions;
   private readonly ipcp: ControlProtocolFsm;
   private readonly ccpOptions: CcpOptions;
@@ -146,6 +148,7 @@ export class PppLink {
     this.ipcpOptions = new IpcpOptions(config.ipcp);
     this.ccpOptions = new CcpOptions(config.ccp, {
       resetRequested: () => this.events.push({ type: "ccp-reset-request" }),
+      resetAcked: () => this.ccpReset.acked(),
     });
     const automaton = (
       name: string,
@@ -225,9 +228,9 @@ export class PppLink {
   }
 
   /** Our decrypter lost sync with stateful MPPE: ask the peer to flush its encrypter. */
-  sendCcpResetRequest(now: number): void {
-    if (this.currentPhase !== "dead" && this.ccp.state === "Opened")
-      this.ccp.sendCode(CpCode.ResetRequest, new Uint8Array(0));
+  /** Stateful MPPE could not decrypt: ask the peer to re-key, with pppd's pacing. */
+  decryptionFailed(now: number): void {
+    if (this.ccpReset.failed(now)) this.sendCcpResetRequest();
     this.settle(now);
   }
 
@@ -246,6 +249,7 @@ export class PppLink {
       this.lcp.nextTimeout(),
       this.ipcp.nextTimeout(),
       this.ccp.nextTimeout(),
+      this.ccpReset.nextTimeout(),
       this.keepalive.nextTimeout(),
       ...this.authPhases.map((p) => p.nextTimeout()),
     ];
@@ -258,6 +262,7 @@ export class PppLink {
     this.lcp.handleTimeout(now);
     this.ipcp.handleTimeout(now);
     this.ccp.handleTimeout(now);
+    if (this.ccpReset.handleTimeout(now)) this.sendCcpResetRequest();
     for (const p of this.authPhases) {
       const deadline = p.nextTimeout();
       if (deadline !== undefined && deadline <= now) p.handleTimeout(now);
@@ -425,6 +430,14 @@ export class PppLink {
       this.error ??= this.lcp.error;
       if (!this.networkUp) this.error ??= peerHungUp(this.currentPhase, this.terminateReason);
       this.peerTerminated = true;
+    } else if (!this.networkUp) {
+      // A Configure-Request after LCP opened, most often one retransmitted because its Ack was lost: before the
+      // network is up that is ordinary renegotiation (RFC 1661, Opened + RCR). Authenticate again when LCP reopens.
+      this.currentPhase = "establish";
+      this.ipcpStarted = false;
+      this.heldIpcpRequest = undefined;
+      this.mppeKeys = undefined;
+      this.authMethod = undefined;
     } else {
       this.error ??= lcpRenegotiated();
     }
@@ -489,6 +502,11 @@ export class PppLink {
     if (this.currentPhase !== "network") return;
     if (this.config.ccp.required) this.error ??= ccpFailed(this.ccp.error);
     else this.startIpcp(now);
+  }
+
+  private sendCcpResetRequest(): void {
+    if (this.currentPhase !== "dead" && this.ccp.state === "Opened")
+      this.ccp.sendCode(CpCode.ResetRequest, new Uint8Array(0));
   }
 
   private echoReplied(identifier: number, now: number): void {

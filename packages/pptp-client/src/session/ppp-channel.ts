@@ -57,12 +57,18 @@ export class PppChannel {
 
   /** One GRE packet from the peer (IP header removed). */
   receive(packet: Uint8Array, now: number): void {
-    const link = this.link;
-    if (link === undefined) {
+    if (this.link === undefined) {
       this.dropped++;
       return;
     }
     this.gre.receive(packet, now);
+    this.deliver(now);
+  }
+
+  /** Hands what GRE released in order (on arrival, or when a gap timed out) to IP or to the PPP link. */
+  private deliver(now: number): void {
+    const link = this.link;
+    if (link === undefined) return;
     let sawControl = false;
     for (let payload = this.gre.pollPayload(); payload !== undefined; payload = this.gre.pollPayload()) {
       const frame = this.framer.open(payload);
@@ -75,8 +81,8 @@ export class PppChannel {
         sawControl = true;
       }
     }
-    if (this.framer.takeResetRequest()) {
-      link.sendCcpResetRequest(now);
+    if (this.framer.takeDecryptFailure()) {
+      link.decryptionFailed(now);
       sawControl = true;
     }
     if (sawControl) this.drain(now);
@@ -101,6 +107,7 @@ export class PppChannel {
 
   handleTimeout(now: number): void {
     this.gre.handleTimeout(now);
+    this.deliver(now);
     this.link?.handleTimeout(now);
     this.drain(now);
   }

@@ -54,9 +54,9 @@ export class PppFramer {
     this.encrypter?.reset();
   }
 
-  /** True once after stateful MPPE lost sync on receive: the caller sends one CCP Reset-Request. */
-  takeResetRequest(): boolean {
-    return this.decrypter?.takeResetRequest() ?? false;
+  /** True if stateful MPPE discarded packets for lack of sync since the last call: CCP must ask for a reset. */
+  takeDecryptFailure(): boolean {
+    return this.decrypter?.takeSyncLoss() ?? false;
   }
 
   /**

@@ -49,7 +49,7 @@ describe.each(ALL_MODES.map((mode) => [modeName(mode), mode] as const))("%s decr
       ),
       { numRuns: 2000 },
     );
-    decrypter.takeResetRequest();
+    decrypter.takeSyncLoss();
   });
 
   it("never throws on a stream of valid packets mixed with mutated, dropped, repeated and random ones", () => {
@@ -78,7 +78,7 @@ describe.each(ALL_MODES.map((mode) => [modeName(mode), mode] as const))("%s decr
           let forged = false;
           for (const [index, event] of events.entries()) {
             if (event.kind === "reset") {
-              if (decrypter.takeResetRequest()) encrypter.reset();
+              if (decrypter.takeSyncLoss()) encrypter.reset();
               continue;
             }
             if (event.kind === "junk") {

@@ -27,7 +27,7 @@ describe.each(named(ALL_MODES))("%s", (_name, mode) => {
     }
     const expectedRekeys = mode.stateless ? 5000 : 19; // stateful: counts xFF, 19 of them below 5000
     expect(decrypter.counters).toEqual({ decrypted: 5000, discarded: 0, rekeys: expectedRekeys, lost: 0 });
-    expect(decrypter.takeResetRequest()).toBe(false);
+    expect(decrypter.takeSyncLoss()).toBe(false);
   });
 
   it("encrypts into the output at an offset without touching the bytes around it or the source", () => {
@@ -51,7 +51,7 @@ describe.each(named(ALL_MODES))("%s", (_name, mode) => {
     expect(open(decrypter, packets[2]!).result).toEqual({ ok: false, reason: "late" });
     // Still in sync: the next packet decrypts and no reset is asked for.
     expect(open(decrypter, packets[5]!).plain).toEqual(plaintext(5));
-    expect(decrypter.takeResetRequest()).toBe(false);
+    expect(decrypter.takeSyncLoss()).toBe(false);
     expect(decrypter.counters).toMatchObject({ decrypted: 6, discarded: 2, lost: 0 });
   });
 });
@@ -94,7 +94,7 @@ describe.each(named(STATELESS))("%s loss", (_name, mode) => {
 });
 
 describe.each(named(STATEFUL))("%s loss and reset", (_name, mode) => {
-  it("discards until a flushed packet, asks for one reset, and is in sync after encrypter.reset()", () => {
+  it("discards until a flushed packet, reports the lost sync once per poll, and is in sync after encrypter.reset()", () => {
     const { encrypter, decrypter } = pair(mode);
     for (let i = 0; i < 10; i++) expect(open(decrypter, seal(encrypter, plaintext(i))).result.ok).toBe(true);
     seal(encrypter, plaintext(10)); // lost
@@ -104,8 +104,8 @@ describe.each(named(STATEFUL))("%s loss and reset", (_name, mode) => {
         reason: "awaiting-flush",
       });
     }
-    expect(decrypter.takeResetRequest()).toBe(true);
-    expect(decrypter.takeResetRequest()).toBe(false);
+    expect(decrypter.takeSyncLoss()).toBe(true);
+    expect(decrypter.takeSyncLoss()).toBe(false);
 
     // The peer gets our CCP Reset-Request (twice: a retransmission), and re-keys once on its next packet.
     encrypter.reset();
@@ -115,7 +115,7 @@ describe.each(named(STATEFUL))("%s loss and reset", (_name, mode) => {
     expect(open(decrypter, flushed).plain).toEqual(plaintext(15));
     for (let i = 16; i < 300; i++)
       expect(open(decrypter, seal(encrypter, plaintext(i))).plain).toEqual(plaintext(i));
-    expect(decrypter.takeResetRequest()).toBe(false);
+    expect(decrypter.takeSyncLoss()).toBe(false);
     expect(decrypter.counters).toMatchObject({ decrypted: 10 + 285, discarded: 4, lost: 1 });
   });
 
@@ -127,7 +127,7 @@ describe.each(named(STATEFUL))("%s loss and reset", (_name, mode) => {
     for (let i = 301; i < 0x1ff; i++) {
       expect(open(decrypter, seal(encrypter, plaintext(i))).result.ok).toBe(false);
     }
-    expect(decrypter.takeResetRequest()).toBe(true);
+    expect(decrypter.takeSyncLoss()).toBe(true);
     const rekeysBefore = decrypter.counters.rekeys;
     expect(open(decrypter, seal(encrypter, plaintext(0x1ff))).plain).toEqual(plaintext(0x1ff));
     expect(decrypter.counters.rekeys - rekeysBefore).toBe(2); // the missed 0x0FF, then 0x1FF itself
@@ -143,7 +143,7 @@ describe.each(named(STATEFUL))("%s loss and reset", (_name, mode) => {
       ok: false,
       reason: "awaiting-flush",
     });
-    expect(decrypter.takeResetRequest()).toBe(true);
+    expect(decrypter.takeSyncLoss()).toBe(true);
     encrypter.reset();
     const flushed = seal(encrypter, plaintext(4101));
     expect(countOf(flushed)).toBe(5);
@@ -164,7 +164,7 @@ describe.each(named(STATEFUL))("%s loss and reset", (_name, mode) => {
       ok: false,
       reason: "awaiting-flush",
     });
-    expect(decrypter.takeResetRequest()).toBe(true);
+    expect(decrypter.takeSyncLoss()).toBe(true);
     encrypter.reset();
     expect(open(decrypter, seal(encrypter, plaintext(0x102))).plain).toEqual(plaintext(0x102));
   });
@@ -176,7 +176,7 @@ describe.each(named(STATEFUL))("%s loss and reset", (_name, mode) => {
     const flag = seal(encrypter, plaintext(0xff));
     flag[0] = flag[0]! & ~MPPE_BIT_FLUSHED;
     expect(open(decrypter, flag).result).toEqual({ ok: false, reason: "awaiting-flush" });
-    expect(decrypter.takeResetRequest()).toBe(true);
+    expect(decrypter.takeSyncLoss()).toBe(true);
   });
 
   it("reset() re-keys the next packet only", () => {

@@ -12,7 +12,10 @@ const ALL: CcpConfig = {
 
 function ccp(config: Partial<CcpConfig> = {}) {
   const resets: number[] = [];
-  const options = new CcpOptions({ ...ALL, ...config }, { resetRequested: (now) => resets.push(now) });
+  const options = new CcpOptions(
+    { ...ALL, ...config },
+    { resetRequested: (now) => resets.push(now), resetAcked: () => {} },
+  );
   return { options, resets };
 }
 

@@ -56,7 +56,7 @@ function exercise(link: PppLink, steps: readonly Step[], start: number): void {
       now += step.ms;
       link.handleTimeout(now);
     } else if (step.what === "close") link.close(now);
-    else link.sendCcpResetRequest(now);
+    else link.decryptionFailed(now);
     const deadline = link.nextTimeout();
     expect(deadline === undefined || Number.isFinite(deadline)).toBe(true);
     for (let p = link.pollPacket(); p !== undefined; p = link.pollPacket())
@@ -155,7 +155,7 @@ describe("option handlers fuzzing", () => {
           }),
           new CcpOptions(
             { strengths: [128, 40], allowStateless: true, allowStateful: false, required: true },
-            { resetRequested: noop },
+            { resetRequested: noop, resetAcked: noop },
           ),
         ];
         for (const h of handlers) {
@@ -186,7 +186,7 @@ describe("option handlers fuzzing", () => {
           }).handleExtraCode(code, 1, data, s, 0);
           new CcpOptions(
             { strengths: [128], allowStateless: true, allowStateful: true, required: false },
-            { resetRequested: noop },
+            { resetRequested: noop, resetAcked: noop },
           ).handleExtraCode(code, 1, data, s, 0);
         },
       ),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ferryError } from "../../src/errors.js";
+import { RESET_ACK_TIMEOUT_MS } from "../../src/ppp/ccp-reset.js";
 import type { PppEvent } from "../../src/ppp/ppp-link.js";
 import { PppLink } from "../../src/ppp/ppp-link.js";
 import { fromHex, toHex } from "../../src/util/bytes.js";
@@ -28,6 +29,18 @@ function connect(pair: LinkPair): LinkPair {
 }
 
 describe("PppLink: client against server role", () => {
+  it("renegotiates and authenticates again when its Configure-Ack was lost and the server had already opened", () => {
+    const pair = new LinkPair(clientConfig(), serverConfig());
+    let dropped = 0;
+    pair.filter = (w) =>
+      !(w.from === "server" && w.protocol === LCP && w.info[0] === CpCode.ConfigureAck && dropped++ === 0);
+    connect(pair);
+    expect(dropped).toBeGreaterThan(0);
+    // The server saw our retransmitted Configure-Request while Opened (RFC 1661: Opened + RCR -> renegotiate).
+    expect(pair.serverEvents.filter((e) => e.type === "lcp-up").length).toBe(2);
+    expect(eventOf(pair.serverEvents, "finished")).toBeUndefined();
+  });
+
   it("negotiates LCP, authenticates, then brings up CCP (128-bit stateless) before IPCP", () => {
     const pair = connect(new LinkPair(clientConfig(), serverConfig()));
     expect(negotiation(pair.clientEvents)).toEqual(["lcp-up", "authenticated", "ccp-up", "ipcp-up"]);
@@ -382,13 +395,29 @@ describe("PppLink: MPPE choices", () => {
 
   it("stateful Reset-Request: the peer is told, and our Reset-Request is acked", () => {
     const pair = mppe({}, { allowStateless: false });
-    pair.client.sendCcpResetRequest(pair.now);
+    pair.client.decryptionFailed(pair.now);
     pair.exchange();
     expect(eventOf(pair.serverEvents, "ccp-reset-request")).toBeDefined();
     const request = pair.sent("client", CCP, CpCode.ResetRequest)[0]!;
     const ack = pair.sent("server", CCP, CpCode.ResetAck)[0]!;
     expect(ack.info[1]).toBe(request.info[1]);
     expect(eventOf(pair.clientEvents, "finished")).toBeUndefined();
+  });
+
+  it("repeats an unanswered Reset-Request after a second while decryption keeps failing, as pppd does", () => {
+    const pair = mppe({}, { allowStateless: false });
+    const resetRequests = () =>
+      [...drain(pair.client)].filter((p) => p.protocol === CCP && p.info[0] === CpCode.ResetRequest).length;
+    pair.client.decryptionFailed(pair.now);
+    expect(resetRequests()).toBe(1); // ... and it is lost: nothing reaches the server
+    pair.client.decryptionFailed(pair.now + 10);
+    pair.client.decryptionFailed(pair.now + 20);
+    expect(resetRequests()).toBe(0);
+    pair.client.handleTimeout(pair.now + RESET_ACK_TIMEOUT_MS);
+    expect(resetRequests()).toBe(1);
+    // No failures after that one: the next timeout passes quietly.
+    pair.client.handleTimeout(pair.now + 2 * RESET_ACK_TIMEOUT_MS);
+    expect(resetRequests()).toBe(0);
   });
 });
 

@@ -25,7 +25,8 @@ export class LossyLink {
   dropped = 0;
 
   constructor(
-    private readonly impairments: Impairments,
+    /** May be changed mid-run, e.g. to end a bad spell. */
+    public impairments: Impairments,
     seed: number,
   ) {
     this.random = seededRandom(seed);

@@ -19,6 +19,7 @@ export interface SimulationOptions {
 }
 
 export const TEST_USER = "alice";
+const MAX_STEPS = 1_000_000;
 export const TEST_PASSWORD = "correct horse";
 
 /**
@@ -67,7 +68,9 @@ export class Simulation {
   /** Advances the clock event by event until `done` holds or `limitMs` of simulated time has passed. */
   runUntil(done: () => boolean, limitMs = 60_000): boolean {
     const end = this.now + limitMs;
-    while (!done()) {
+    // A state machine that keeps asking for a timeout it never clears would spin here: call that a hang.
+    for (let steps = 0; !done(); steps++) {
+      if (steps > MAX_STEPS) throw new Error(`no progress after ${MAX_STEPS} steps at t=${this.now} ms`);
       const next = this.nextEventTime();
       if (next === undefined || next > end) {
         this.now = end;
@@ -88,6 +91,12 @@ export class Simulation {
 
   closedEvent(): Extract<SessionEvent, { type: "closed" }> | undefined {
     return this.events.find((e): e is Extract<SessionEvent, { type: "closed" }> => e.type === "closed");
+  }
+
+  /** Changes both GRE links' impairments from now on. */
+  setImpairments(impairments: Impairments): void {
+    this.up.impairments = impairments;
+    this.down.impairments = impairments;
   }
 
   /** Sends one IP packet client -> server through the tunnel. */
@@ -131,8 +140,8 @@ export class Simulation {
     this.flush();
   }
 
-  /** Moves everything both ends want to send onto the wires. */
-  private flush(): void {
+  /** Moves everything both ends want to send onto the wires (tests call it after acting on the peer directly). */
+  flush(): void {
     const now = this.now;
     for (let b = this.client.pollControlBytes(); b !== undefined; b = this.client.pollControlBytes()) {
       this.toPeer.push({ at: now + this.controlDelayMs, bytes: b });
@@ -147,7 +156,7 @@ export class Simulation {
       if (!this.blockGre) this.down.send(p, now);
     }
     for (let p = this.client.pollTun(); p !== undefined; p = this.client.pollTun())
-      this.clientTun.push(p.slice());
+      this.clientTun.push(new Uint8Array(p));
     for (let e = this.client.pollEvent(); e !== undefined; e = this.client.pollEvent()) this.events.push(e);
   }
 }

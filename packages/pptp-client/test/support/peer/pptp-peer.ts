@@ -107,7 +107,7 @@ export class PptpPeer {
     this.watchForProtocolReject(packet);
     this.channel.receive(packet, now);
     for (let ip = this.channel.pollIp(); ip !== undefined; ip = this.channel.pollIp())
-      this.received.push(ip.slice());
+      this.received.push(new Uint8Array(ip));
     this.drainPpp(now);
   }
 
