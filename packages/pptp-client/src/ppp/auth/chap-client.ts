@@ -3,10 +3,12 @@
  * the answer until Success or Failure. The authenticator normally drives retransmission, but pppd and Windows also
  * wait for a peer to resend, so we do: a lost Response must not stall the link.
  */
+
 import { bytesEqual, utf8 } from "../../util/bytes.js";
 import { CHAP_PROTOCOL, ChapCode, emitChapPacket, parseChapPacket } from "../../wire/chap.js";
 import { serverStoppedAnswering } from "./auth-errors.js";
-import type { AuthOutcome, AuthPhase } from "./auth-phase.js";
+import { AuthExchange } from "./auth-exchange.js";
+import type { AuthOutcome } from "./auth-phase.js";
 import { type AuthTiming, DEFAULT_AUTH_TIMING } from "./auth-timing.js";
 import type { ChapAnswer, ChapDigest } from "./chap-digest.js";
 
@@ -17,7 +19,7 @@ interface Answered {
   readonly packet: Uint8Array;
 }
 
-export class ChapClient implements AuthPhase {
+export class ChapClient extends AuthExchange {
   readonly protocol = CHAP_PROTOCOL;
   /** Packets we could not parse or that made no sense now: counted, then ignored. */
   droppedPackets = 0;
@@ -26,9 +28,6 @@ export class ChapClient implements AuthPhase {
   private started = false;
   private answered: Answered | undefined;
   private transmits = 0;
-  private deadline: number | undefined;
-  private readonly outbox: Uint8Array[] = [];
-  private outcome: AuthOutcome | undefined;
   private done = false;
 
   constructor(
@@ -37,6 +36,7 @@ export class ChapClient implements AuthPhase {
     userName: string,
     private readonly timing: AuthTiming = DEFAULT_AUTH_TIMING,
   ) {
+    super();
     this.name = utf8(userName);
   }
 
@@ -109,20 +109,6 @@ export class ChapClient implements AuthPhase {
     this.outbox.push(packet);
     this.transmits++;
     this.deadline = now + this.timing.retransmitMs;
-  }
-
-  pollPacket(): Uint8Array | undefined {
-    return this.outbox.shift();
-  }
-
-  pollOutcome(): AuthOutcome | undefined {
-    const outcome = this.outcome;
-    this.outcome = undefined;
-    return outcome;
-  }
-
-  nextTimeout(): number | undefined {
-    return this.deadline;
   }
 
   handleTimeout(now: number): void {

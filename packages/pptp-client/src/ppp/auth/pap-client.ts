@@ -2,6 +2,7 @@
  * The PAP peer (RFC 1334 section 2): send Authenticate-Request on the restart timer until Ack or Nak. Each
  * transmission gets a new Identifier (as the RFC asks and pppd does), so a late reply to any of them counts.
  */
+
 import { ferryError } from "../../errors.js";
 import { utf8 } from "../../util/bytes.js";
 import type { RandomSource } from "../../util/random.js";
@@ -13,11 +14,12 @@ import {
   parsePapPacket,
 } from "../../wire/pap.js";
 import { credentialsRejected, serverStoppedAnswering } from "./auth-errors.js";
-import type { AuthCredentials, AuthOutcome, AuthPhase } from "./auth-phase.js";
+import { AuthExchange } from "./auth-exchange.js";
+import type { AuthCredentials, AuthOutcome } from "./auth-phase.js";
 import { type AuthTiming, DEFAULT_AUTH_TIMING } from "./auth-timing.js";
 import { serverMessageDetail } from "./server-text.js";
 
-export class PapClient implements AuthPhase {
+export class PapClient extends AuthExchange {
   readonly protocol = PAP_PROTOCOL;
   /** Packets we could not parse or that answered nothing we sent: counted, then ignored. */
   droppedPackets = 0;
@@ -27,9 +29,6 @@ export class PapClient implements AuthPhase {
   private started = false;
   private identifier: number;
   private readonly sentIdentifiers = new Set<number>();
-  private deadline: number | undefined;
-  private readonly outbox: Uint8Array[] = [];
-  private outcome: AuthOutcome | undefined;
   private done = false;
 
   constructor(
@@ -37,6 +36,7 @@ export class PapClient implements AuthPhase {
     random: RandomSource,
     private readonly timing: AuthTiming = DEFAULT_AUTH_TIMING,
   ) {
+    super();
     this.peerId = utf8(credentials.userName);
     this.password = utf8(credentials.password);
     this.identifier = random(1)[0]!;
@@ -97,20 +97,6 @@ export class PapClient implements AuthPhase {
       }),
     );
     this.deadline = now + this.timing.retransmitMs;
-  }
-
-  pollPacket(): Uint8Array | undefined {
-    return this.outbox.shift();
-  }
-
-  pollOutcome(): AuthOutcome | undefined {
-    const outcome = this.outcome;
-    this.outcome = undefined;
-    return outcome;
-  }
-
-  nextTimeout(): number | undefined {
-    return this.deadline;
   }
 
   handleTimeout(now: number): void {

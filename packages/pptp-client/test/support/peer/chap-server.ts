@@ -2,8 +2,10 @@
  * The authenticator side of CHAP for the test peer, shaped like pppd's chap-new.c server: send a Challenge and
  * resend it on a timer, judge the Response, and resend the verdict if the peer repeats its Response.
  */
+
 import { type FerryError, ferryError } from "../../../src/errors.js";
-import type { AuthMethod, AuthOutcome, AuthPhase } from "../../../src/ppp/auth/auth-phase.js";
+import { AuthExchange } from "../../../src/ppp/auth/auth-exchange.js";
+import type { AuthMethod, AuthOutcome } from "../../../src/ppp/auth/auth-phase.js";
 import { DEFAULT_AUTH_TIMING } from "../../../src/ppp/auth/auth-timing.js";
 import type { RandomSource } from "../../../src/util/random.js";
 import { CHAP_PROTOCOL, ChapCode, emitChapPacket, parseChapPacket } from "../../../src/wire/chap.js";
@@ -26,7 +28,7 @@ const SERVER_NAME = new TextEncoder().encode("ferry-test-peer");
 const MAX_CHALLENGES = 10;
 const nameDecoder = new TextDecoder();
 
-export class ChapServer implements AuthPhase {
+export class ChapServer extends AuthExchange {
   readonly protocol = CHAP_PROTOCOL;
   droppedPackets = 0;
 
@@ -35,14 +37,13 @@ export class ChapServer implements AuthPhase {
   private challengePacket: Uint8Array | undefined;
   private transmits = 0;
   private statusPacket: Uint8Array | undefined;
-  private deadline: number | undefined;
-  private readonly outbox: Uint8Array[] = [];
-  private outcome: AuthOutcome | undefined;
 
   constructor(
     private readonly verifier: ChapVerifier,
     private readonly random: RandomSource,
-  ) {}
+  ) {
+    super();
+  }
 
   start(now: number): void {
     if (this.challengePacket !== undefined) return;
@@ -91,20 +92,6 @@ export class ChapServer implements AuthPhase {
     this.outbox.push(this.challengePacket!);
     this.transmits++;
     this.deadline = now + DEFAULT_AUTH_TIMING.retransmitMs;
-  }
-
-  pollPacket(): Uint8Array | undefined {
-    return this.outbox.shift();
-  }
-
-  pollOutcome(): AuthOutcome | undefined {
-    const outcome = this.outcome;
-    this.outcome = undefined;
-    return outcome;
-  }
-
-  nextTimeout(): number | undefined {
-    return this.deadline;
   }
 
   handleTimeout(now: number): void {

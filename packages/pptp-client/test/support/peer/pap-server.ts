@@ -1,7 +1,7 @@
 /** The authenticator side of PAP for the test peer: judge the first Authenticate-Request, answer repeats alike. */
 
 import { ferryError } from "../../../src/errors.js";
-import type { AuthOutcome, AuthPhase } from "../../../src/ppp/auth/auth-phase.js";
+import { AuthExchange } from "../../../src/ppp/auth/auth-exchange.js";
 import { DEFAULT_AUTH_TIMING } from "../../../src/ppp/auth/auth-timing.js";
 import { bytesEqual, utf8 } from "../../../src/util/bytes.js";
 import { emitPapPacket, PAP_PROTOCOL, PapCode, parsePapPacket } from "../../../src/wire/pap.js";
@@ -9,16 +9,15 @@ import { peerRejected } from "./chap-server.js";
 
 const nameDecoder = new TextDecoder();
 
-export class PapServer implements AuthPhase {
+export class PapServer extends AuthExchange {
   readonly protocol = PAP_PROTOCOL;
   droppedPackets = 0;
 
   private verdict: typeof PapCode.AuthenticateAck | typeof PapCode.AuthenticateNak | undefined;
-  private deadline: number | undefined;
-  private readonly outbox: Uint8Array[] = [];
-  private outcome: AuthOutcome | undefined;
 
-  constructor(private readonly lookupPassword: (user: string) => string | undefined) {}
+  constructor(private readonly lookupPassword: (user: string) => string | undefined) {
+    super();
+  }
 
   start(now: number): void {
     if (this.deadline === undefined && this.verdict === undefined) {
@@ -46,20 +45,6 @@ export class PapServer implements AuthPhase {
     // Each retransmission carries a new Identifier; the reply must echo the one it answers.
     const message = utf8(this.verdict === PapCode.AuthenticateAck ? "Login ok" : "Login incorrect");
     this.outbox.push(emitPapPacket({ code: this.verdict, identifier, message }));
-  }
-
-  pollPacket(): Uint8Array | undefined {
-    return this.outbox.shift();
-  }
-
-  pollOutcome(): AuthOutcome | undefined {
-    const outcome = this.outcome;
-    this.outcome = undefined;
-    return outcome;
-  }
-
-  nextTimeout(): number | undefined {
-    return this.deadline;
   }
 
   handleTimeout(now: number): void {
