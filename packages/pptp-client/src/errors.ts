@@ -34,7 +34,11 @@ export type ErrorCode =
   /** The peer violated the protocol in a way the session cannot survive. */
   | "PROTOCOL_ERROR"
   /** The process lacks the privilege it needs (I/O layer). */
-  | "NOT_PERMITTED";
+  | "NOT_PERMITTED"
+  /** The local system could not provide what the tunnel needs: TUN driver, raw sockets, the native addon. */
+  | "LOCAL_IO_FAILED"
+  /** The command line asked for something that cannot run as given. */
+  | "USAGE";
 
 export interface FerryError {
   readonly code: ErrorCode;
