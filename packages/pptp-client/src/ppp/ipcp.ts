@@ -4,9 +4,9 @@
  */
 import { type FerryError, ferryError } from "../errors.js";
 import { readU32, writeU32 } from "../util/bytes.js";
+import { formatIpv4, parseIpv4 } from "../util/ipv4.js";
 import type { CpOption } from "../wire/ppp-cp.js";
 import type { OptionsHandler, RequestVerdict } from "./fsm.js";
-import { formatIpv4, parseIpv4 } from "./ipv4-address.js";
 
 export const IpcpOption = {
   IpAddresses: 1,
@@ -72,7 +72,10 @@ export class IpcpOptions implements OptionsHandler {
         "The server must assign client addresses (pppd: remoteip in pptpd.conf); ask its administrator.",
       );
     }
-    const dns = this.acked.dns.filter((d): d is number => d !== undefined && d !== 0).map(formatIpv4);
+    // pppd with a single ms-dns answers both DNS options with the same server: list it once.
+    const dns = [...new Set(this.acked.dns.filter((d): d is number => d !== undefined && d !== 0))].map(
+      formatIpv4,
+    );
     return { localAddress: formatIpv4(local), peerAddress: formatIpv4(this.peerAddress), dns };
   }
 

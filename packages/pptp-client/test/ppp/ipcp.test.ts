@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type IpcpConfig, IpcpOptions } from "../../src/ppp/ipcp.js";
-import { formatIpv4, parseIpv4 } from "../../src/ppp/ipv4-address.js";
 import { fromHex, toHex } from "../../src/util/bytes.js";
+import { formatIpv4, parseIpv4 } from "../../src/util/ipv4.js";
 import { type CpOption, emitCpOptions, emitCpPacket, parseCpOptions } from "../../src/wire/ppp-cp.js";
 
 const CLIENT: IpcpConfig = { requestDns: true };
@@ -40,6 +40,14 @@ describe("IPCP options, client role", () => {
       peerAddress: "10.0.0.1",
       dns: ["10.0.0.53", "10.0.0.54"],
     });
+  });
+
+  it("lists a DNS server once when the server names it for both options, as pppd with one ms-dns does", () => {
+    const ipcp = new IpcpOptions(CLIENT);
+    ipcp.handleNak(opts("0306 0A000002 8106 0A000035 8306 0A000035"));
+    const request = ipcp.buildRequest();
+    ipcp.handleAck(request);
+    expect(ipcp.result()).toMatchObject({ dns: ["10.0.0.53"] });
   });
 
   it("drops DNS the server rejects, and keeps going without it", () => {
