@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Installs everything Ferry needs on a fresh Debian/Ubuntu machine, then builds it.
+# Installs everything Ferry needs on a fresh Debian 12 / Ubuntu machine and builds it: Debian packages, npm
+# packages, the TypeScript build with the native I/O addon, and the lab's PPTP server image.
 # Usage (as root, or with sudo): bash scripts/install.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the build and tests need (none beyond Node.js yet; later layers add theirs here).
-APT_PACKAGES=()
-if ((${#APT_PACKAGES[@]})); then
-  missing=()
-  for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  if ((${#missing[@]})); then
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-  fi
+# The native addon's build, the namespace tests (ping, ip, iptables) and the lab (qemu, and what builds its image).
+read -ra LAB_PACKAGES <<<"$(lab/image/build.sh --host-packages)"
+APT_PACKAGES=(g++ make python3 iproute2 iptables iputils-ping procps kmod "${LAB_PACKAGES[@]}")
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# The lab image is made from Debian packages too, so the package lists must be there even if nothing is missing.
+if ((${#missing[@]})) || ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
+  apt-get update
+fi
+if ((${#missing[@]})); then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 # Electron's own install script downloads a binary from the internet; the desktop build documents how to get it.
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 npm ci --no-audit --no-fund
 npm run build
+lab/image/build.sh

@@ -1,0 +1,88 @@
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  FerryRun,
+  inNs,
+  labDown,
+  labUp,
+  SERVER,
+  SERVER_PPP,
+  serverLog,
+  snapshot,
+  type Topology,
+} from "./lab.js";
+
+/** Sends `bytes` to the VM's TCP echo service (port 7) through the tunnel and returns what came back. */
+async function echoThroughTunnel(ns: string, bytes: Buffer): Promise<Buffer> {
+  const script = `
+    const s = require("net").connect(7, "${SERVER_PPP}");
+    const chunks = []; let n = 0; const total = ${bytes.length};
+    process.stdin.pipe(s);
+    s.on("data", (c) => { chunks.push(c); n += c.length; if (n >= total) { process.stdout.write(Buffer.concat(chunks)); s.destroy(); } });
+    s.on("error", (e) => { console.error(e.message); process.exit(1); });`;
+  const { spawn } = await import("node:child_process");
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script]);
+    const out: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`echo exited ${code}`)),
+    );
+    child.stdin.end(bytes);
+  });
+}
+
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+describe.each<Topology>(["public", "nat-helper"])("ferry connect to Debian's pptpd (%s)", (topology) => {
+  let before: string;
+  beforeAll(async () => {
+    await labUp(topology);
+    before = await snapshot("fy-client");
+  });
+  afterAll(labDown);
+
+  it("comes up with MPPE-128, passes ping, 1400-byte pings and a checksummed 20 MB transfer, and ends cleanly", async () => {
+    const ferry = new FerryRun("fy-client", [
+      "--server",
+      SERVER,
+      "--user",
+      "ferry",
+      "--route",
+      "10.200.0.0/24",
+    ]);
+    try {
+      const connected = await ferry.waitFor("connected");
+      expect(connected).toMatchObject({
+        transport: "direct",
+        peerAddress: SERVER_PPP,
+        mppe: "128-stateless",
+      });
+      await inNs("fy-client", "ping", ["-c", "3", "-W", "3", SERVER_PPP]);
+      // 1400-byte IP packets (20 IP + 8 ICMP + 1372), don't-fragment: they must fit the tunnel as negotiated.
+      const mtu = connected.mtu as number;
+      await inNs("fy-client", "ping", ["-c", "2", "-W", "3", "-M", "do", "-s", String(mtu - 28), SERVER_PPP]);
+      const payload = randomBytes(20 * 1024 * 1024);
+      const echoed = await echoThroughTunnel("fy-client", payload);
+      expect(echoed.length).toBe(payload.length);
+      expect(sha256(echoed)).toBe(sha256(payload));
+    } finally {
+      ferry.interrupt();
+    }
+    expect(await ferry.exited).toBe(0);
+    expect(ferry.events.at(-1)).toEqual({ event: "disconnected", reason: "user" });
+    expect(await serverLog()).toMatch(/ferry-lab: ip-down/);
+    expect(await snapshot("fy-client")).toBe(before);
+  });
+
+  it("reports AUTH_FAILED for a wrong password within 10 s and leaves nothing behind", async () => {
+    const started = Date.now();
+    const ferry = new FerryRun("fy-client", ["--server", SERVER, "--user", "ferry"], "not-the-password");
+    const error = await ferry.waitFor("error", 15_000);
+    expect(error).toMatchObject({ code: "AUTH_FAILED" });
+    expect(await ferry.exited).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(JSON.stringify(ferry.events)).not.toContain("not-the-password");
+    expect(await snapshot("fy-client")).toBe(before);
+  });
+});

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs the PPTP server VM inside the fy-srv namespace (needs `net.sh up TOPOLOGY` first).
+#   vm.sh start [require-128|stateful|40|none] [debug]   boots it, waits until TCP 1723 answers from fy-client
+#   vm.sh stop                                           stops it (by pid)
+#   vm.sh log                                            prints the serial console
+set -euo pipefail
+
+SERVER=198.51.100.10
+BOOT_TIMEOUT=60
+
+lab=$(cd "$(dirname "$0")" && pwd)
+run="$lab/.run"
+pidfile="$run/qemu.pid"
+console="$run/console.log"
+
+running_pid() {
+  local pid
+  [ -f "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  [ -d "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm")" = qemu-system-x86 ] && echo "$pid"
+}
+
+stop() {
+  local pid
+  if pid=$(running_pid); then
+    kill "$pid"
+    for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+    if [ -d "/proc/$pid" ]; then kill -9 "$pid"; fi
+  fi
+  rm -f "$pidfile"
+}
+
+port_open() { ip netns exec fy-client timeout 1 bash -c "exec 3<>/dev/tcp/$SERVER/1723" 2> /dev/null; }
+
+start() {
+  local variant=${1:-require-128} debug=0 start_ns elapsed
+  [ "${2:-}" = debug ] && debug=1
+  if [ ! -e /run/netns/fy-srv ] || [ ! -e /run/netns/fy-client ]; then
+    echo "vm.sh: no lab network; run: $lab/net.sh up public" >&2
+    exit 1
+  fi
+  "$lab/image/build.sh" > /dev/null
+  stop
+  mkdir -p "$run"
+  : > "$console"
+  start_ns=$(date +%s%N)
+  ip netns exec fy-srv qemu-system-x86_64 -accel tcg -cpu max -m 256 -nodefaults -no-reboot \
+    -display none -monitor none -serial "file:$console" -daemonize -pidfile "$pidfile" \
+    -kernel "$lab/.build/vmlinuz" -initrd "$lab/.build/initrd.img" \
+    -append "console=ttyS0 panic=-1 quiet ferry.ip=$SERVER/24 ferry.gw=198.51.100.1 ferry.mppe=$variant ferry.debug=$debug" \
+    -netdev tap,id=n0,ifname=fy-tap0,script=no,downscript=no \
+    -device virtio-net-pci,netdev=n0,mac=52:54:00:fe:00:10
+  until port_open; do
+    elapsed=$((($(date +%s%N) - start_ns) / 1000000))
+    if ! running_pid > /dev/null || [ "$elapsed" -gt $((BOOT_TIMEOUT * 1000)) ]; then
+      echo "vm.sh: pptpd did not answer on $SERVER:1723 within ${elapsed} ms; console:" >&2
+      tail -n 30 "$console" >&2
+      stop
+      exit 1
+    fi
+    sleep 0.2
+  done
+  elapsed=$((($(date +%s%N) - start_ns) / 1000000))
+  echo "vm up: pptpd answers on $SERVER:1723 after ${elapsed} ms (mppe=$variant debug=$debug, pid $(cat "$pidfile"))"
+}
+
+case "${1:-}" in
+  start) shift; start "$@" ;;
+  stop) stop ;;
+  log) cat "$console" ;;
+  *) echo "usage: vm.sh start [require-128|stateful|40|none] [debug] | stop | log" >&2; exit 2 ;;
+esac
