@@ -11,6 +11,14 @@
  * all the way round the count space for it in stateless mode, and loses sync over it in stateful mode.
  * Also unlike Linux, a stateless packet without bit A is decrypted by its count rather than refused: every
  * real peer sets the bit, and the count alone decides the key.
+ *
+ * MPPE has no integrity check, but the plaintext starts with the inner PPP protocol, and senders encrypt only
+ * 0x0021-0x00FA (ppp_mppe refuses the rest). A decryption that yields anything else used the wrong key: in
+ * stateless mode the packet is dropped and the key schedule rolled back (a forged count cannot drag it forward);
+ * in stateful mode it means lost sync. And when stateful mode resynchronises on a flushed packet, it tries a few
+ * extra re-keys until the protocol makes sense: each CCP reset re-keys the sender, so a lost flushed packet
+ * followed by a repeated Reset-Request leaves the sender re-keys ahead, which plain RFC 3078 (and Linux) never
+ * recovers from.
  */
 import {
   COHERENCY_COUNT_MASK,
@@ -24,7 +32,10 @@ import { MppeSessionKey } from "./mppe-session-key.js";
 
 export type MppeDecryptResult =
   | { ok: true }
-  | { ok: false; reason: "too-short" | "not-encrypted" | "compressed" | "late" | "awaiting-flush" };
+  | {
+      ok: false;
+      reason: "too-short" | "not-encrypted" | "compressed" | "late" | "awaiting-flush" | "garbled";
+    };
 
 // Shared results: the data path allocates nothing per packet.
 const OK: MppeDecryptResult = Object.freeze({ ok: true });
@@ -33,6 +44,19 @@ const NOT_ENCRYPTED: MppeDecryptResult = Object.freeze({ ok: false, reason: "not
 const COMPRESSED: MppeDecryptResult = Object.freeze({ ok: false, reason: "compressed" });
 const LATE: MppeDecryptResult = Object.freeze({ ok: false, reason: "late" });
 const AWAITING_FLUSH: MppeDecryptResult = Object.freeze({ ok: false, reason: "awaiting-flush" });
+const GARBLED: MppeDecryptResult = Object.freeze({ ok: false, reason: "garbled" });
+
+/** How many re-keys a stateful resynchronisation looks ahead for the sender's key (one per missed CCP reset). */
+const MAX_CATCH_UP_REKEYS = 8;
+
+/**
+ * Whether a decrypted inner protocol field is one a sender encrypts: 0x0021-0x00FA written out in full (Linux), or
+ * IPv4/IPv6 compressed to one byte (PFC). A wrong key passes this about once in a hundred packets.
+ */
+function plausibleProtocol(first: number, second: number): boolean {
+  if (first !== 0) return first === 0x21 || first === 0x57;
+  return (second & 1) === 1 && second >= 0x21 && second <= 0xfa;
+}
 
 /** The header and at least one byte of the (possibly compressed) inner protocol field. */
 const MIN_PACKET_LENGTH = MPPE_HEADER_LENGTH + 1;
@@ -48,6 +72,8 @@ export class MppeDecrypter {
   /** Stateful mode lost sync and waits for a packet with the flushed bit. */
   private discarding = false;
   private syncLost = false;
+  private readonly savedKey = new Uint8Array(16);
+  private readonly peeked = new Uint8Array(2);
 
   constructor(startKey: Uint8Array, mode: MppeMode) {
     this.key = new MppeSessionKey(startKey, mode.strength);
@@ -64,13 +90,29 @@ export class MppeDecrypter {
     this.noteLoss(count);
 
     const flushed = (flags & MPPE_BIT_FLUSHED) !== 0;
-    const verdict = this.stateless ? this.syncStateless(count) : this.syncStateful(count, flushed);
+    const body = off + MPPE_HEADER_LENGTH;
+    const savedCount = this.count;
+    if (this.stateless) this.key.saveInto(this.savedKey);
+    const verdict = this.stateless ? this.syncStateless(count) : this.syncStateful(count, flushed, buf, body);
     if (verdict !== OK) return this.discard(verdict);
 
-    const body = off + MPPE_HEADER_LENGTH;
     this.key.rc4.process(buf, body, len - MPPE_HEADER_LENGTH, buf, body);
+    if (!plausibleProtocol(buf[body]!, len > MIN_PACKET_LENGTH ? buf[body + 1]! : 1))
+      return this.garbled(savedCount);
     this.counters.decrypted++;
     return OK;
+  }
+
+  /** The key was wrong: roll a stateless schedule back to `savedCount`; a stateful stream has lost sync. */
+  private garbled(savedCount: number): MppeDecryptResult {
+    if (this.stateless) {
+      this.key.restoreFrom(this.savedKey);
+      this.count = savedCount;
+    } else {
+      this.discarding = true;
+      this.syncLost = true;
+    }
+    return this.discard(GARBLED);
   }
 
   /**
@@ -92,8 +134,8 @@ export class MppeDecrypter {
     return OK;
   }
 
-  /** RFC 3078 section 8.2, as Linux implements it. */
-  private syncStateful(count: number, flushed: boolean): MppeDecryptResult {
+  /** RFC 3078 section 8.2, as Linux implements it, plus catching up with resets we never saw (see above). */
+  private syncStateful(count: number, flushed: boolean, buf: Uint8Array, body: number): MppeDecryptResult {
     const steps = countStepsAhead(this.count, count);
     if (!this.discarding) {
       if (steps === 0) return LATE;
@@ -113,11 +155,30 @@ export class MppeDecrypter {
       // packet following our last one, up to this packet's block (its own re-key comes below).
       const expected = (this.count + 1) & COHERENCY_COUNT_MASK;
       this.rekey(((count >>> 8) - (expected >>> 8)) & 0xf);
-      this.discarding = false;
+      this.count = count;
+      return this.catchUp(buf, body);
     }
     this.count = count;
     if (flushed) this.rekey(1);
     return OK;
+  }
+
+  /** Re-keys for a flushed packet, and again while its protocol field decrypts to nonsense, up to a limit. */
+  private catchUp(buf: Uint8Array, body: number): MppeDecryptResult {
+    this.key.saveInto(this.savedKey);
+    for (let attempt = 1; attempt <= 1 + MAX_CATCH_UP_REKEYS; attempt++) {
+      this.rekey(1);
+      this.key.rc4.process(buf, body, 2, this.peeked, 0);
+      if (plausibleProtocol(this.peeked[0]!, this.peeked[1]!)) {
+        this.key.restartCipher();
+        this.discarding = false;
+        return OK;
+      }
+    }
+    // Not this packet: stay where we were and wait for the next flushed one.
+    this.key.restoreFrom(this.savedKey);
+    this.syncLost = true;
+    return GARBLED;
   }
 
   private rekey(times: number): void {

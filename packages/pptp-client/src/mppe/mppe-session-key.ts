@@ -45,6 +45,21 @@ export class MppeSessionKey {
     this.saltAndKey();
   }
 
+  /** Copies the current session key out, to come back to it if what follows was a forgery. */
+  saveInto(out: Uint8Array): void {
+    out.set(this.sessionKey);
+  }
+
+  /** Returns to a saved session key; the cipher is re-keyed by the next rekey() or restartCipher(). */
+  restoreFrom(saved: Uint8Array): void {
+    this.sessionKey.set(saved.subarray(0, this.keyLength));
+  }
+
+  /** Starts the cipher afresh with the current session key (after peeking at a packet with it). */
+  restartCipher(): void {
+    this.rc4.setKey(this.sessionKey);
+  }
+
   /** GetNewKeyFromSHA: SHA-1(master key | SHSpad1 | session key | SHSpad2) into `digest`. */
   private hashNewKey(): void {
     const sha1 = this.sha1;

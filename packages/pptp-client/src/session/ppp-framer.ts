@@ -1,20 +1,16 @@
 import type { GreLink } from "../gre/gre-link.js";
-import type { MppeDecrypter } from "../mppe/mppe-decrypter.js";
+import type { MppeDecrypter, MppeDecryptResult } from "../mppe/mppe-decrypter.js";
 import type { MppeEncrypter } from "../mppe/mppe-encrypter.js";
 import { MPPE_HEADER_LENGTH } from "../mppe/mppe-mode.js";
 import { GRE_MAX_HEADER_LENGTH } from "../wire/gre.js";
 import { PPP_PROTOCOL, parsePppFrame, pppHeaderLength, writePppHeader } from "../wire/ppp-frame.js";
 
-/** Why an incoming frame did not become a PPP packet. */
+/** Why an incoming frame did not become a PPP packet: framing, policy, or what the decrypter said. */
 export type FrameDropReason =
   | "malformed-ppp"
   | "mppe-not-negotiated"
   | "unencrypted-data"
-  | "too-short"
-  | "not-encrypted"
-  | "compressed"
-  | "late"
-  | "awaiting-flush";
+  | Extract<MppeDecryptResult, { ok: false }>["reason"];
 
 export type OpenedFrame =
   | { readonly ok: true; readonly protocol: number; readonly info: Uint8Array }
