@@ -10,6 +10,7 @@ import { type CommandOutcome, type CommandRunner, execFileRunner } from "./comma
 import { describeAction, type NetAction, type NetChange } from "./net-change.js";
 import { isAlreadyGone, osConfigError } from "./os-errors.js";
 import {
+  currentNetns,
   DEFAULT_STATE_DIR,
   type NetStateRecord,
   processStartTime,
@@ -44,8 +45,15 @@ export async function applyNetChanges(
 ): Promise<IoResult<AppliedNetConfig>> {
   const run = options.run ?? execFileRunner;
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
-  const path = stateFilePath(stateDir, ifname);
-  const base = { version: 1, ifname, pid: process.pid, processStart: processStartTime(process.pid) } as const;
+  const netns = currentNetns();
+  const path = stateFilePath(stateDir, ifname, netns);
+  const base = {
+    version: 2,
+    netns,
+    ifname,
+    pid: process.pid,
+    processStart: processStartTime(process.pid),
+  } as const;
   const applied: NetChange[] = [];
   const stateFailure = (cause: unknown) =>
     failed<AppliedNetConfig>(osConfigError("recording the state file", `write ${path}`, String(cause)));

@@ -1,12 +1,13 @@
 /**
  * At start-up: undoes what a crashed (or SIGKILLed) run left behind, as recorded in its state files.
- * Files whose owner still runs are left alone, so two tunnels on different interfaces do not undo each other.
+ * Only records of this network namespace are read, and those whose owner still runs are left alone, so two
+ * tunnels (on different interfaces or in different namespaces) never undo each other.
  */
 import { readdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { type CommandRunner, execFileRunner } from "./command-runner.js";
 import { settle, type UndoReport, undoChanges } from "./net-config-executor.js";
-import { DEFAULT_STATE_DIR, ownerIsAlive, readStateFile } from "./state-file.js";
+import { currentNetns, DEFAULT_STATE_DIR, ownerIsAlive, readStateFile } from "./state-file.js";
 
 export type LeftoverOutcome =
   | { readonly path: string; readonly kind: "restored"; readonly ifname: string; readonly report: UndoReport }
@@ -25,7 +26,10 @@ export async function restoreLeftovers(
     return []; // No directory: no run ever recorded anything.
   }
   const outcomes: LeftoverOutcome[] = [];
-  for (const name of names.filter((entry) => entry.endsWith(".json")).sort()) {
+  // Only this namespace's records: undoing another namespace's changes here would change the wrong network (and
+  // write its saved resolv.conf over ours).
+  const mine = `${currentNetns()}-`;
+  for (const name of names.filter((entry) => entry.startsWith(mine) && entry.endsWith(".json")).sort()) {
     const path = join(stateDir, name);
     const record = await readStateFile(path).catch(() => undefined);
     if (record === undefined) {

@@ -2,7 +2,7 @@
  * The record of applied changes, kept on disk so that a later process can undo what a crashed one left.
  * Written atomically (temporary file, fsync, rename, fsync of the directory) before each change runs.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { open, readFile, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { isNetChange, type NetChange } from "./net-change.js";
@@ -11,7 +11,9 @@ import { isNetChange, type NetChange } from "./net-change.js";
 export const DEFAULT_STATE_DIR = "/run/ferry";
 
 export interface NetStateRecord {
-  readonly version: 1;
+  readonly version: 2;
+  /** The network namespace the changes live in: /run is shared by all of them, the changes are not. */
+  readonly netns: string;
   readonly ifname: string;
   /** The process that applied the changes, and its start time, to tell a live owner from a reused pid. */
   readonly pid: number;
@@ -20,8 +22,18 @@ export interface NetStateRecord {
   readonly changes: readonly NetChange[];
 }
 
-export function stateFilePath(stateDir: string, ifname: string): string {
-  return join(stateDir, `${ifname}.json`);
+/** The current network namespace's identity (its inode), e.g. "4026531840". */
+export function currentNetns(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/net"))?.[1] ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** One file per namespace and interface, so tunnels in different namespaces never share (or undo) a record. */
+export function stateFilePath(stateDir: string, ifname: string, netns: string = currentNetns()): string {
+  return join(stateDir, `${netns}-${ifname}.json`);
 }
 
 export async function writeStateFile(path: string, record: NetStateRecord): Promise<void> {
@@ -54,7 +66,8 @@ export function parseStateRecord(text: string): NetStateRecord | undefined {
   const record = value as Record<string, unknown>;
   const changes = record["changes"];
   if (
-    record["version"] !== 1 ||
+    record["version"] !== 2 ||
+    typeof record["netns"] !== "string" ||
     typeof record["ifname"] !== "string" ||
     typeof record["pid"] !== "number" ||
     !(record["processStart"] === undefined || typeof record["processStart"] === "string") ||

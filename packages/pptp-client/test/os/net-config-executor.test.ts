@@ -6,7 +6,7 @@ import type { CommandOutcome, CommandRunner } from "../../src/os/command-runner.
 import type { NetChange } from "../../src/os/net-change.js";
 import { applyNetChanges } from "../../src/os/net-config-executor.js";
 import { restoreLeftovers } from "../../src/os/restore-leftovers.js";
-import { parseStateRecord, stateFilePath } from "../../src/os/state-file.js";
+import { currentNetns, parseStateRecord, stateFilePath } from "../../src/os/state-file.js";
 
 function change(name: string): NetChange {
   return {
@@ -137,9 +137,14 @@ describe("applyNetChanges", () => {
 });
 
 describe("restoreLeftovers", () => {
-  async function leaveState(pid: number, processStart: string | undefined, ifname = "ferry0") {
-    const record = { version: 1, ifname, pid, processStart, changes: [change("a"), change("b")] };
-    await writeFile(stateFilePath(stateDir, ifname), JSON.stringify(record));
+  async function leaveState(
+    pid: number,
+    processStart: string | undefined,
+    ifname = "ferry0",
+    netns = currentNetns(),
+  ) {
+    const record = { version: 2, netns, ifname, pid, processStart, changes: [change("a"), change("b")] };
+    await writeFile(stateFilePath(stateDir, ifname, netns), JSON.stringify(record));
   }
 
   it("undoes what a dead process recorded and removes its file", async () => {
@@ -165,11 +170,18 @@ describe("restoreLeftovers", () => {
     expect(fake.calls).toEqual([]);
   });
 
+  it("never touches what a run in another network namespace recorded", async () => {
+    await leaveState(process.pid + 1_000_000, "12345", "ferry0", "1");
+    expect(await restoreLeftovers(stateDir, fake.run)).toEqual([]);
+    expect(fake.calls).toEqual([]);
+    expect(await readdir(stateDir)).toEqual(["1-ferry0.json"]);
+  });
+
   it("moves an unreadable file aside instead of retrying it forever", async () => {
-    await writeFile(stateFilePath(stateDir, "ferry0"), '{"version": 1, "chan');
+    await writeFile(stateFilePath(stateDir, "ferry0"), '{"version": 2, "chan');
     const outcomes = await restoreLeftovers(stateDir, fake.run);
     expect(outcomes).toMatchObject([{ kind: "unreadable" }]);
-    expect(await readdir(stateDir)).toEqual(["ferry0.json.unreadable"]);
+    expect(await readdir(stateDir)).toEqual([`${currentNetns()}-ferry0.json.unreadable`]);
     expect(await restoreLeftovers(stateDir, fake.run)).toEqual([]);
   });
 

@@ -97,7 +97,7 @@ describe.skipIf(skip !== undefined)(
       const child = ns.child("apply", stateDir, JSON.stringify(FULL_TUNNEL));
       await child.next("applied");
       expectFullTunnelInPlace(ns);
-      expect(readdirSync(stateDir)).toEqual([`${TUN}.json`]);
+      expect(readdirSync(stateDir)).toEqual([expect.stringMatching(new RegExp(`^\\d+-${TUN}\\.json$`))]);
       child.send("undo");
       const undone = await child.next("undone");
       expect(undone["failed"]).toEqual([]);
