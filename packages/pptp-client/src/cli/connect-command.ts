@@ -7,7 +7,8 @@ import { promptPassword, readPasswordFromStdin } from "./password.js";
 import { humanReporter, jsonReporter, type Reporter } from "./reporter.js";
 
 export const CONNECT_USAGE = `Usage: ferry connect --server HOST [--user NAME] [--password-stdin] [--mtu N]
-                     [--default-route | --route CIDR ...] [--no-dns] [--mppe 128|any|optional] [--json]
+                     [--default-route | --route CIDR ...] [--no-dns] [--mppe 128|any|optional]
+                     [--mppe-stateful] [--json]
 
 Runs a PPTP tunnel in the foreground (as root) until Ctrl-C.
   --server HOST       the PPTP server (name or IPv4 address)
@@ -18,6 +19,7 @@ Runs a PPTP tunnel in the foreground (as root) until Ctrl-C.
   --route CIDR        send only this network through the tunnel (repeatable)
   --no-dns            leave DNS settings alone
   --mppe MODE         128: only 128-bit MPPE; any (default): 128, 56 or 40-bit; optional: allow no encryption
+  --mppe-stateful     use stateful MPPE only (for servers whose stateless mode is broken; recovers worse from loss)
   --json              one JSON object per line instead of sentences`;
 
 export interface ConnectPlan {
@@ -46,8 +48,11 @@ export function parseConnectArgs(args: readonly string[], env: NodeJS.ProcessEnv
   const mtu = values.mtu === undefined ? 1400 : Number(values.mtu);
   if (!Number.isInteger(mtu) || mtu < 576 || mtu > 1500)
     return usage("--mtu must be a whole number from 576 to 1500.");
-  const mppe = mppeOptions(values.mppe ?? "any");
-  if (mppe === undefined) return usage("--mppe must be 128, any or optional.");
+  const strength = mppeOptions(values.mppe ?? "any");
+  if (strength === undefined) return usage("--mppe must be 128, any or optional.");
+  const mppe = values["mppe-stateful"]
+    ? { ...strength, allowStateless: false, allowStateful: true }
+    : strength;
   const userName = values.user ?? env.USER;
   if (userName === undefined || userName === "") return usage("--user is required (no $USER to default to).");
   return {
@@ -75,6 +80,7 @@ function parse(args: readonly string[]) {
       route: { type: "string", multiple: true },
       "no-dns": { type: "boolean" },
       mppe: { type: "string" },
+      "mppe-stateful": { type: "boolean" },
       json: { type: "boolean" },
     },
   });

@@ -80,22 +80,36 @@ export function peerEndedNegotiation(reason: string, refusedAuth: string | undef
   );
 }
 
-/** The server sent Terminate-Request once LCP was up but before the network was: it refused us somewhere. */
-export function peerHungUp(phase: string, reason: string): FerryError {
+/**
+ * The server sent Terminate-Request once LCP was up but before the network was: it refused us somewhere. `stage`
+ * says where: authentication, encryption (CCP still negotiating), or the rest of the network layer.
+ */
+export function peerHungUp(stage: "authentication" | "encryption" | "network", reason: string): FerryError {
   const why = reason === "" ? "" : ` (it said: "${reason}")`;
-  return phase === "authenticate"
-    ? ferryError(
+  const detail = { serverReason: reason };
+  switch (stage) {
+    case "authentication":
+      return ferryError(
         "AUTH_FAILED",
         `The server hung up during authentication${why}.`,
         "Check the user name and password; the server's log says why it refused them.",
-        { serverReason: reason },
-      )
-    : ferryError(
-        "NEGOTIATION_FAILED",
-        `The server hung up while negotiating the network layer (IPCP, CCP)${why}.`,
-        "Look at the server's log for why it refused; encryption settings are the usual suspect.",
-        { serverReason: reason },
+        detail,
       );
+    case "encryption":
+      return ferryError(
+        "ENCRYPTION_UNAVAILABLE",
+        `The server hung up while negotiating MPPE encryption${why}.`,
+        "The server and this profile share no MPPE mode: compare the key lengths and stateless/stateful settings on both sides.",
+        detail,
+      );
+    case "network":
+      return ferryError(
+        "NEGOTIATION_FAILED",
+        `The server hung up while negotiating the network layer (IPCP)${why}.`,
+        "Look at the server's log for why it refused the link.",
+        detail,
+      );
+  }
 }
 
 export function peerDead(echoes: number, intervalMs: number): FerryError {

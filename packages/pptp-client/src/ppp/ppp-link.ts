@@ -416,6 +416,7 @@ export class PppLink {
   }
 
   private lcpDown(now: number): void {
+    const stage = this.hangUpStage(); // before the NCPs go down below
     this.keepalive.stop();
     this.authPhases = [];
     this.authPending = 0;
@@ -428,7 +429,7 @@ export class PppLink {
       // Terminate-Request from the peer (or its Protocol-Reject of LCP itself, which leaves an error). Before the
       // network is up, that is the server refusing us, not a clean end.
       this.error ??= this.lcp.error;
-      if (!this.networkUp) this.error ??= peerHungUp(this.currentPhase, this.terminateReason);
+      if (!this.networkUp) this.error ??= peerHungUp(stage, this.terminateReason);
       this.peerTerminated = true;
     } else if (!this.networkUp) {
       // A Configure-Request after LCP opened, most often one retransmitted because its Ack was lost: before the
@@ -441,6 +442,11 @@ export class PppLink {
     } else {
       this.error ??= lcpRenegotiated();
     }
+  }
+
+  private hangUpStage(): "authentication" | "encryption" | "network" {
+    if (this.currentPhase === "authenticate") return "authentication";
+    return this.ccpRunning && !this.mppeUp ? "encryption" : "network";
   }
 
   private lcpFinished(): void {

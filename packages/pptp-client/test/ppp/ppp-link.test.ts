@@ -227,6 +227,20 @@ describe("PppLink: protocols we do not run", () => {
   });
 });
 
+describe("PppLink: the server hangs up while CCP still negotiates", () => {
+  it("tells ENCRYPTION_UNAVAILABLE, quoting the server, as pppd's 'MPPE required but peer negotiation failed'", () => {
+    const pair = new LinkPair(clientConfig(), serverConfig());
+    pair.filter = (w) => !(w.from === "server" && w.protocol === PPP_PROTOCOL.CCP);
+    pair.start().run(1_000);
+    expect(eventOf(pair.clientEvents, "authenticated")).toBeDefined();
+    pair.server.close(pair.now);
+    pair.run(5_000);
+    const error = eventOf(pair.clientEvents, "finished")?.error;
+    expect(error?.code).toBe("ENCRYPTION_UNAVAILABLE");
+    expect(error?.message).toMatch(/hung up while negotiating MPPE/);
+  });
+});
+
 describe("PppLink: authentication", () => {
   it("fails with the auth phase's error", () => {
     const error = ferryError("AUTH_FAILED", "The server rejected the user name or password.", "Check them.");
