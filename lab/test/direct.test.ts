@@ -59,9 +59,11 @@ describe.each<Topology>(["public", "nat-helper"])("ferry connect to Debian's ppt
         mppe: "128-stateless",
       });
       await inNs("fy-client", "ping", ["-c", "3", "-W", "3", SERVER_PPP]);
-      // 1400-byte IP packets (20 IP + 8 ICMP + 1372), don't-fragment: they must fit the tunnel as negotiated.
+      // Full-size packets with don't-fragment (20 IP + 8 ICMP + payload = the MTU): they must fit as negotiated.
       const mtu = connected.mtu as number;
       await inNs("fy-client", "ping", ["-c", "2", "-W", "3", "-M", "do", "-s", String(mtu - 28), SERVER_PPP]);
+      // And 1400-byte pings as the seed article's MTU advice would send them: fragmented to fit, then reassembled.
+      await inNs("fy-client", "ping", ["-c", "2", "-W", "3", "-s", "1372", SERVER_PPP]);
       const payload = randomBytes(20 * 1024 * 1024);
       const echoed = await echoThroughTunnel("fy-client", payload);
       expect(echoed.length).toBe(payload.length);
