@@ -10,6 +10,7 @@ import type { SessionOptions } from "../session/config.js";
 import type { SessionEvent, SessionStats } from "../session/events.js";
 import { PptpSession } from "../session/session.js";
 import { clampTcpMss, mssForMtu } from "../tunnel/mss-clamp.js";
+import { DeadlineTimer } from "./deadline-timer.js";
 import { connectControl } from "./tcp-control.js";
 
 /** What the network configuration needs to know once the tunnel is up. */
@@ -106,8 +107,7 @@ async function resolveServer(server: string): Promise<IoResult<string>> {
 class DirectPump implements DirectTunnel {
   readonly closed: Promise<{ error?: FerryError; connected: boolean }>;
   private readonly session: PptpSession;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt: number | undefined;
+  private readonly timer = new DeadlineTimer(() => this.step(() => this.session.handleTimeout(now())), now);
   private maxMss = 0;
   private undoNetwork: (() => Promise<void>) | undefined;
   private configureError: FerryError | undefined;
@@ -178,24 +178,7 @@ class DirectPump implements DirectTunnel {
     for (let event = this.session.pollEvent(); event !== undefined; event = this.session.pollEvent()) {
       this.onSessionEvent(event);
     }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    const at = this.finished ? undefined : this.session.pollTimeout();
-    if (at === this.timerAt) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer =
-      at === undefined
-        ? undefined
-        : setTimeout(
-            () => {
-              this.timerAt = undefined;
-              this.step(() => this.session.handleTimeout(now()));
-            },
-            Math.max(0, at - now()),
-          );
+    this.timer.set(this.finished ? undefined : this.session.pollTimeout());
   }
 
   private onSessionEvent(event: SessionEvent): void {
@@ -242,7 +225,7 @@ class DirectPump implements DirectTunnel {
   /** Puts the host back as it was: network configuration, TUN device, sockets. */
   private async finish(error: FerryError | undefined): Promise<void> {
     this.finished = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer.set(undefined);
     this.socket.end();
     await this.undoNetwork?.();
     this.tun.close();

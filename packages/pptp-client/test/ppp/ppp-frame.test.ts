@@ -85,7 +85,9 @@ describe("PPP frame properties", () => {
   it("reads back what it writes, for every valid protocol and framing", () => {
     const protocol = fc
       .tuple(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0x7f }))
-      .map(([hi, lo]) => ((hi * 2) << 8) | (lo * 2 + 1));
+      .map(([hi, lo]) => ((hi * 2) << 8) | (lo * 2 + 1))
+      // 0x00FF is reserved: compressed, it would read as the Address field.
+      .filter((p) => p !== 0x00ff);
     fc.assert(
       fc.property(protocol, fc.boolean(), fc.boolean(), (p, acfc, pfc) => {
         const buf = new Uint8Array(6);

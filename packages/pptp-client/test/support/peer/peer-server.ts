@@ -3,8 +3,10 @@
  * one client on TCP 1723, runs PptpPeer's control and PPP over a raw GRE socket, and moves the client's IP packets
  * to and from a TUN device, so the kernel on this side can answer them (iperf3, ping).
  */
+
 import { createServer, type Server, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { DeadlineTimer } from "../../../src/direct/deadline-timer.js";
 import { GreSocket } from "../../../src/io/gre-socket.js";
 import type { IoResult } from "../../../src/io/io-result.js";
 import type { PacketFdStats } from "../../../src/io/packet-fd.js";
@@ -37,8 +39,10 @@ export class PeerServer {
   private readonly server: Server;
   private socket: Socket | undefined;
   private gre: GreSocket | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt: number | undefined;
+  private readonly timer = new DeadlineTimer(() => {
+    this.options.peer.handleTimeout(now());
+    this.flush();
+  }, now);
   private toClient = 0;
   private fromClient = 0;
   private finish!: () => void;
@@ -77,7 +81,7 @@ export class PeerServer {
   }
 
   close(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer.set(undefined);
     this.server.close();
     this.socket?.destroy();
     this.gre?.close();
@@ -150,20 +154,6 @@ export class PeerServer {
     const toClient: Uint8Array[] = [];
     for (let p = peer.pollGre(); p !== undefined; p = peer.pollGre()) toClient.push(p);
     if (toClient.length > 0) this.gre?.send(toClient);
-    const at = peer.pollTimeout();
-    if (at === this.timerAt) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer =
-      at === undefined
-        ? undefined
-        : setTimeout(
-            () => {
-              this.timerAt = undefined;
-              peer.handleTimeout(now());
-              this.flush();
-            },
-            Math.max(0, at - now()),
-          );
+    this.timer.set(peer.pollTimeout());
   }
 }
