@@ -51,6 +51,7 @@ describe.each<Topology>(["public", "nat-helper"])("ferry connect to Debian's ppt
       "--route",
       "10.200.0.0/24",
     ]);
+    let interrupted = 0;
     try {
       const connected = await ferry.waitFor("connected");
       expect(connected).toMatchObject({
@@ -69,9 +70,12 @@ describe.each<Topology>(["public", "nat-helper"])("ferry connect to Debian's ppt
       expect(echoed.length).toBe(payload.length);
       expect(sha256(echoed)).toBe(sha256(payload));
     } finally {
+      interrupted = Date.now();
       ferry.interrupt();
     }
     expect(await ferry.exited).toBe(0);
+    // Ctrl-C to a finished process with everything put back, within 2 s.
+    expect(Date.now() - interrupted).toBeLessThan(2_000);
     expect(ferry.events.at(-1)).toEqual({ event: "disconnected", reason: "user" });
     expect(await serverLog()).toMatch(/ferry-lab: ip-down/);
     expect(await snapshot("fy-client")).toBe(before);
