@@ -15,10 +15,16 @@ import {
 } from "./control-messages.js";
 import { malformed, type ParseResult, parsed } from "./parse-result.js";
 
+/** One framed message; `bytes` is the message exactly as it arrived (a view), for those who forward it on. */
 export type ControlFrame =
-  | { readonly kind: "message"; readonly message: ControlMessage; readonly reservedNonZero: boolean }
+  | {
+      readonly kind: "message";
+      readonly message: ControlMessage;
+      readonly reservedNonZero: boolean;
+      readonly bytes: Uint8Array;
+    }
   /** A well-framed message we cannot use (PPTP Message Type 2 "management", unknown type, wrong length): skip it. */
-  | { readonly kind: "ignored"; readonly reason: string };
+  | { readonly kind: "ignored"; readonly reason: string; readonly bytes: Uint8Array };
 
 /** Enough for many coalesced messages; a reader that is drained after every push never holds more than 219. */
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024;
@@ -86,9 +92,18 @@ export class ControlStreamReader {
 function classify(frame: Uint8Array): ControlFrame {
   const messageType = readU16(frame, 2);
   if (messageType !== PPTP_CONTROL_MESSAGE) {
-    return { kind: "ignored", reason: `PPTP Message Type ${messageType} (not a control message)` };
+    return {
+      kind: "ignored",
+      reason: `PPTP Message Type ${messageType} (not a control message)`,
+      bytes: frame,
+    };
   }
   const decoded = decodeControlMessage(frame);
-  if (!decoded.ok) return { kind: "ignored", reason: decoded.reason };
-  return { kind: "message", message: decoded.value.message, reservedNonZero: decoded.value.reservedNonZero };
+  if (!decoded.ok) return { kind: "ignored", reason: decoded.reason, bytes: frame };
+  return {
+    kind: "message",
+    message: decoded.value.message,
+    reservedNonZero: decoded.value.reservedNonZero,
+    bytes: frame,
+  };
 }

@@ -25,11 +25,13 @@
  *
  * Like the helper (and Ferry's client), one call per control connection. Unlike the helper, which lets anything
  * through, the relay is a security boundary: a client that strays from a sane PNS sequence ends the session, a
- * server message about a call that is not this session's is dropped and counted, and every forwarded message is
- * re-emitted from its parsed form (reserved fields zeroed, text cut at its NUL), never copied.
+ * server message about a call that is not this session's is dropped and counted. As with the helper, every forwarded
+ * message is the octets its sender wrote with only the Call ID field above patched in place: reserved fields, text
+ * and the rest reach the peer as sent. The parsed form only decides what to do.
  */
 import { type FerryError, ferryError } from "@ferry/pptp-client";
 import {
+  CONTROL_HEADER_LENGTH,
   type ControlMessage,
   ControlStreamReader,
   concatBytes,
@@ -42,7 +44,9 @@ import {
   greHeaderProblem,
   grePayloadLength,
   greSeq,
+  readU16,
   writeGreHeaderFields,
+  writeU16,
 } from "@ferry/pptp-client/wire";
 import type { CallIdAllocator } from "./call-id-allocator.js";
 
@@ -50,6 +54,16 @@ import type { CallIdAllocator } from "./call-id-allocator.js";
 const START_CONTROL_OK = 1;
 const OUTGOING_CALL_CONNECTED = 1;
 const INCOMING_CALL_DO_NOT_ACCEPT = 3;
+
+// Where the rewritten Call ID fields sit, in octets from a message's first octet: the 12-octet header, then the body
+// as RFC 2637 draws it. The codec keeps its layouts private, so the offsets are named here.
+/** Call ID, the body's first field: Outgoing-Call-Request (2.7), Outgoing-Call-Reply (2.8), Call-Clear-Request
+ * (2.12), Call-Disconnect-Notify (2.13). */
+const CALL_ID_AT = CONTROL_HEADER_LENGTH;
+/** Peer Call ID after the sender's own Call ID: Outgoing-Call-Reply (2.8). */
+const OUTGOING_CALL_REPLY_PEER_CALL_ID_AT = CONTROL_HEADER_LENGTH + 2;
+/** Peer Call ID, the body's first field: WAN-Error-Notify (2.14), Set-Link-Info (2.15). */
+const PEER_CALL_ID_AT = CONTROL_HEADER_LENGTH;
 
 /** ControlStreamReader caps what it buffers (16 KiB); feeding it in slices and draining between keeps one large
  * coalesced chunk from tripping that cap. */
@@ -85,7 +99,11 @@ interface Call {
   ended: boolean;
 }
 
-type Step = { readonly forward?: ControlMessage; readonly reply?: ControlMessage } | FerryError;
+/** How a message goes on to the peer: as sent, or with one 16-bit Call ID field overwritten. */
+type Forward = "as-sent" | { readonly at: number; readonly callId: number };
+
+/** What to do with one message: forward it, answer its sender with a message of our own, or end the session. */
+type Step = { readonly forward?: Forward; readonly reply?: ControlMessage } | FerryError;
 
 export class PptpTranslator {
   readonly counters: TranslatorCounters = {
@@ -216,7 +234,7 @@ export class PptpTranslator {
         else if (frame.value.kind === "ignored") step = this.unusableFrame(side, frame.value.reason);
         else step = handle(frame.value.message);
         if ("code" in step) return this.fail(step);
-        if (step.forward !== undefined) forward.push(emitControlMessage(step.forward));
+        if (step.forward !== undefined && frame.ok) forward.push(forwarded(frame.value.bytes, step.forward));
         if (step.reply !== undefined) reply.push(emitControlMessage(step.reply));
       }
     }
@@ -242,16 +260,16 @@ export class PptpTranslator {
       case "start-control-connection-request":
         if (this.phase !== "idle") return clientError("it sent a second start-control-connection-request");
         this.phase = "starting";
-        return { forward: message };
+        return { forward: "as-sent" };
       case "stop-control-connection-request":
       case "echo-request":
       case "echo-reply":
-        return { forward: message };
+        return { forward: "as-sent" };
       case "stop-control-connection-reply":
         if (!this.serverAskedStop) {
           return clientError("it sent stop-control-connection-reply though the server asked for no stop");
         }
-        return { forward: message };
+        return { forward: "as-sent" };
       case "outgoing-call-request":
         return this.outgoingCallRequest(message);
       case "call-clear-request": {
@@ -260,7 +278,7 @@ export class PptpTranslator {
           return clientError(`its call-clear-request names Call ID ${message.callId}, not its own call`);
         }
         if (call.ended) return this.droppedFromClient();
-        return { forward: { ...message, callId: call.relayCallId } };
+        return { forward: { at: CALL_ID_AT, callId: call.relayCallId } };
       }
       case "set-link-info": {
         const call = this.call;
@@ -268,7 +286,7 @@ export class PptpTranslator {
           return clientError(`its set-link-info names Peer Call ID ${message.peerCallId}, not its call's`);
         }
         if (call.ended) return this.droppedFromClient();
-        return { forward: message };
+        return { forward: "as-sent" };
       }
       case "incoming-call-reply":
         return clientError("it answered an incoming call, which the relay never offers");
@@ -289,7 +307,7 @@ export class PptpTranslator {
     const allocation = this.allocator.allocate(this);
     if (!allocation.ok) return allocation.error;
     this.call = { clientCallId: message.callId, relayCallId: allocation.callId, ended: false };
-    return { forward: { ...message, callId: allocation.callId } };
+    return { forward: { at: CALL_ID_AT, callId: allocation.callId } };
   }
 
   private droppedFromClient(): Step {
@@ -305,14 +323,14 @@ export class PptpTranslator {
         if (this.phase !== "starting") return this.droppedFromServer();
         // Result 0 is undefined, yet some servers mean success by it (Ferry's client and pptp-linux accept it).
         if (message.resultCode === START_CONTROL_OK || message.resultCode === 0) this.phase = "established";
-        return { forward: message };
+        return { forward: "as-sent" };
       case "stop-control-connection-request":
         this.serverAskedStop = true;
-        return { forward: message };
+        return { forward: "as-sent" };
       case "stop-control-connection-reply":
       case "echo-request":
       case "echo-reply":
-        return { forward: message };
+        return { forward: "as-sent" };
       case "outgoing-call-reply":
         if (
           call === undefined ||
@@ -323,21 +341,20 @@ export class PptpTranslator {
         }
         if (message.resultCode === OUTGOING_CALL_CONNECTED) call.serverCallId = message.callId;
         else this.endCall();
-        return { forward: { ...message, peerCallId: call.clientCallId } };
+        return { forward: { at: OUTGOING_CALL_REPLY_PEER_CALL_ID_AT, callId: call.clientCallId } };
       case "call-disconnect-notify": {
         if (call === undefined) return this.droppedFromServer();
-        let callId: number;
-        if (message.callId === call.relayCallId) callId = call.clientCallId;
-        else if (call.serverCallId !== undefined && message.callId === call.serverCallId)
-          callId = message.callId;
+        let forward: Forward;
+        if (message.callId === call.relayCallId) forward = { at: CALL_ID_AT, callId: call.clientCallId };
+        else if (call.serverCallId !== undefined && message.callId === call.serverCallId) forward = "as-sent";
         else return this.droppedFromServer();
         this.endCall();
-        return { forward: { ...message, callId } };
+        return { forward };
       }
       case "wan-error-notify":
       case "set-link-info":
         if (call === undefined || message.peerCallId !== call.relayCallId) return this.droppedFromServer();
-        return { forward: { ...message, peerCallId: call.clientCallId } };
+        return { forward: { at: PEER_CALL_ID_AT, callId: call.clientCallId } };
       case "incoming-call-request":
         this.counters.incomingCallsRefused++;
         return {
@@ -399,4 +416,10 @@ function framingError(side: "client" | "server", reason: string): FerryError {
       );
 }
 
-/** Concatenates re-emitted messages (usually zero or one, so the common cases do not copy). */
+/** A message's octets as they go on: `original` itself (the caller copies it out), or a patched copy. */
+function forwarded(original: Uint8Array, forward: Forward): Uint8Array {
+  if (forward === "as-sent") return original;
+  const patched = original.slice();
+  writeU16(patched, forward.at, forward.callId);
+  return patched;
+}

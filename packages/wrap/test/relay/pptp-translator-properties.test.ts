@@ -2,7 +2,20 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CallIdAllocator } from "../../src/relay/call-id-allocator.js";
 import type { PptpTranslator } from "../../src/relay/pptp-translator.js";
-import { cdn, emit, greData, newTranslator, ocrp, ocrq, SERVER, sccrp, sccrq } from "./relay-fixtures.js";
+import {
+  cdn,
+  connectCall,
+  emit,
+  greData,
+  handMade,
+  newTranslator,
+  ocrp,
+  ocrq,
+  ok,
+  SERVER,
+  sccrp,
+  sccrq,
+} from "./relay-fixtures.js";
 
 const bytes = fc.uint8Array({ maxLength: 400 });
 
@@ -90,6 +103,21 @@ describe("PptpTranslator never throws", () => {
         const ended = run(broken, cuts);
         expect(ended.error).toBe(reference.error);
         expect(valid.subarray(0, ended.out.length)).toEqual(new Uint8Array(ended.out));
+      }),
+    );
+  });
+
+  it("forwards any body octets as sent, only the Call ID patched", () => {
+    // Call-Disconnect-Notify (RFC 2637 section 2.13, 136-octet body) naming the relay's Call ID 1; then whatever.
+    const anyRest = fc.uint8Array({ minLength: 134, maxLength: 134 });
+    fc.assert(
+      fc.property(anyRest, (rest) => {
+        const t = newTranslator();
+        connectCall(t, 0x4242, 0x0180);
+        const notify = handMade(13, [0x00, 0x01, ...rest]);
+        const want = notify.slice();
+        want.set([0x42, 0x42], 12);
+        expect(ok(t.fromServer(notify)).toClient).toEqual(want);
       }),
     );
   });

@@ -26,7 +26,7 @@ describe("PptpTranslator: the PNS exchange", () => {
     const allocator = new CallIdAllocator<PptpTranslator>(SERVER);
     const t = newTranslator(allocator);
 
-    // Start-Control-Connection: passes unchanged (re-emitted byte-identical).
+    // Start-Control-Connection: passes unchanged, as sent.
     const start = ok(t.fromClient(emit(sccrq)));
     expect(start.toServer).toEqual(emit(sccrq));
     expect(start.toClient).toHaveLength(0);

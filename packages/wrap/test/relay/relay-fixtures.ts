@@ -87,6 +87,32 @@ export function cdn(callId: number): ControlMessageOf<"call-disconnect-notify"> 
 
 export const emit = emitControlMessage;
 
+/**
+ * A control message laid out by hand from RFC 2637 section 2, never by the codec: Length, PPTP Message Type 1, Magic
+ * Cookie, Control Message Type, then Reserved0 set to 0xA55A (RFC: must be 0; a relay must not care), then `body`.
+ */
+export function handMade(code: number, body: readonly number[]): Uint8Array {
+  const length = 12 + body.length;
+  // biome-ignore format: one row per header line of the RFC drawing
+  return Uint8Array.of(
+    length >> 8, length & 0xff, 0x00, 0x01, // Length, PPTP Message Type (control)
+    0x1a, 0x2b, 0x3c, 0x4d, // Magic Cookie
+    code >> 8, code & 0xff, 0xa5, 0x5a, // Control Message Type, Reserved0 (not zero)
+    ...body,
+  );
+}
+
+/**
+ * A `size`-octet text field holding `octets`, then a NUL, then 0x9C junk where RFC 2637 wants NUL padding: what a
+ * decode and re-encode would cut.
+ */
+export function textField(octets: readonly number[], size: number): number[] {
+  return [...octets, 0x00, ...new Array<number>(size - octets.length - 1).fill(0x9c)];
+}
+
+/** Octets 0x80-0x9F, which windows-1252 maps to other characters (0x80 is the euro sign) or leaves undefined. */
+export const C1_OCTETS = [0x80, 0x81, 0x8d, 0x8f, 0x90, 0x9d, 0x9f, 0x72, 0x65, 0x6c, 0x61, 0x79];
+
 /** The bytes of a successful TranslateResult, failing the test otherwise. */
 export function ok(result: TranslateResult): { toServer: Uint8Array; toClient: Uint8Array } {
   if (!result.ok) throw new Error(`translator ended: ${result.error.message}`);
