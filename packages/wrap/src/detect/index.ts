@@ -1,0 +1,6 @@
+/** Detection and policy for the wrap transport: CGNAT evidence, network identity, the auto decision, its memory. */
+export * from "./cgnat.js";
+export * from "./decision-file.js";
+export * from "./decision-store.js";
+export * from "./network-identity.js";
+export * from "./transport-policy.js";
