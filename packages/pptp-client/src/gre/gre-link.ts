@@ -1,3 +1,4 @@
+import { earliestDeadline } from "../util/deadline.js";
 import { ViewQueue } from "../util/view-queue.js";
 import {
   greAck,
@@ -167,9 +168,7 @@ export class GreLink {
   }
 
   nextTimeout(): number | undefined {
-    const hole = this.reorder.deadline();
-    if (!this.ackPending) return hole;
-    return hole === undefined || this.ackDeadline < hole ? this.ackDeadline : hole;
+    return earliestDeadline(this.reorder.deadline(), this.ackPending ? this.ackDeadline : undefined);
   }
 
   handleTimeout(now: number): void {

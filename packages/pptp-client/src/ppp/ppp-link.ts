@@ -4,9 +4,11 @@
  * with LCP Echo, and turns every way the link can end into one `finished` event. Data protocols (IP, MPPE) are the
  * session's business and never come here. Works in the client role and, for the test peer, in the server role.
  */
+
 import type { FerryError } from "../errors.js";
 import type { MppeMode } from "../mppe/mppe-mode.js";
 import { latin1, writeU16, writeU32 } from "../util/bytes.js";
+import { earliestDeadline } from "../util/deadline.js";
 import type { RandomSource } from "../util/random.js";
 import { CP_HEADER_LENGTH, CpCode, parseCpPacket } from "../wire/ppp-cp.js";
 import { PPP_PROTOCOL } from "../wire/ppp-frame.js";
@@ -244,17 +246,14 @@ export class PppLink {
 
   nextTimeout(): number | undefined {
     if (this.currentPhase === "dead") return undefined;
-    let earliest: number | undefined;
-    const deadlines = [
+    return earliestDeadline(
       this.lcp.nextTimeout(),
       this.ipcp.nextTimeout(),
       this.ccp.nextTimeout(),
       this.ccpReset.nextTimeout(),
       this.keepalive.nextTimeout(),
       ...this.authPhases.map((p) => p.nextTimeout()),
-    ];
-    for (const t of deadlines) if (t !== undefined && (earliest === undefined || t < earliest)) earliest = t;
-    return earliest;
+    );
   }
 
   handleTimeout(now: number): void {

@@ -4,6 +4,7 @@ import { MppeEncrypter } from "../mppe/mppe-encrypter.js";
 import type { MppeMode } from "../mppe/mppe-mode.js";
 import type { MppeKeys } from "../ppp/auth/auth-phase.js";
 import { type PppEvent, PppLink, type PppLinkConfig } from "../ppp/ppp-link.js";
+import { earliestDeadline } from "../util/deadline.js";
 import type { RandomSource } from "../util/random.js";
 import { ViewQueue } from "../util/view-queue.js";
 import { PPP_PROTOCOL } from "../wire/ppp-frame.js";
@@ -113,10 +114,7 @@ export class PppChannel {
   }
 
   nextTimeout(): number | undefined {
-    const gre = this.gre.nextTimeout();
-    const ppp = this.link?.nextTimeout();
-    if (gre === undefined) return ppp;
-    return ppp === undefined ? gre : Math.min(gre, ppp);
+    return earliestDeadline(this.gre.nextTimeout(), this.link?.nextTimeout());
   }
 
   pollGre(): Uint8Array | undefined {

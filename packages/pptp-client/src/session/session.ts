@@ -2,6 +2,7 @@ import { ControlConnection, type ControlEvent } from "../control/control-connect
 import { type FerryError, ferryError } from "../errors.js";
 import type { AuthMethod } from "../ppp/auth/auth-phase.js";
 import type { PppEvent } from "../ppp/ppp-link.js";
+import { earliestDeadline } from "../util/deadline.js";
 import { randomU16 } from "../util/random.js";
 import { resolveSessionConfig, type SessionConfig, type SessionOptions } from "./config.js";
 import type { SessionEvent, SessionState, SessionStats } from "./events.js";
@@ -159,7 +160,7 @@ export class PptpSession {
   /** The earliest time handleTimeout() wants to be called, if any. */
   pollTimeout(): number | undefined {
     if (this.phase === "closed") return undefined;
-    return earliest(
+    return earliestDeadline(
       this.control.nextTimeout(),
       this.channel.nextTimeout(),
       this.greDeadline,
@@ -308,12 +309,6 @@ export class PptpSession {
   private emit(event: SessionEvent): void {
     this.events.push(event);
   }
-}
-
-function earliest(...times: (number | undefined)[]): number | undefined {
-  let min: number | undefined;
-  for (const t of times) if (t !== undefined && (min === undefined || t < min)) min = t;
-  return min;
 }
 
 function closedEvent(error: FerryError | undefined): SessionEvent {

@@ -2,10 +2,12 @@
  * Two PppLinks (client role vs server role) wired back to back with a fake clock, plus tiny fake AuthPhases: enough
  * to run whole negotiations deterministically, drop or inject packets, and see every event.
  */
+
 import type { FerryError } from "../../src/errors.js";
 import type { AuthMethod, AuthOutcome, AuthPhase, MppeKeys } from "../../src/ppp/auth/auth-phase.js";
 import { authProtocol } from "../../src/ppp/auth/auth-phase.js";
 import { type PppEvent, PppLink, type PppLinkConfig } from "../../src/ppp/ppp-link.js";
+import { earliestDeadline } from "../../src/util/deadline.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 export const KEYS: MppeKeys = { send: new Uint8Array(16).fill(1), recv: new Uint8Array(16).fill(2) };
@@ -158,7 +160,7 @@ export class LinkPair {
   run(untilMs = 120_000): this {
     for (let steps = 0; steps < 100_000; steps++) {
       if (this.exchange()) continue;
-      const next = earliest(this.client.nextTimeout(), this.server.nextTimeout());
+      const next = earliestDeadline(this.client.nextTimeout(), this.server.nextTimeout());
       if (next === undefined || next > untilMs) break;
       this.now = Math.max(this.now, next);
       this.client.handleTimeout(this.now);
@@ -208,10 +210,4 @@ export function eventOf<T extends PppEvent["type"]>(
   type: T,
 ): Extract<PppEvent, { type: T }> | undefined {
   return events.find((e) => e.type === type) as Extract<PppEvent, { type: T }> | undefined;
-}
-
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
 }

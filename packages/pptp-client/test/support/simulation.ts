@@ -1,6 +1,7 @@
 import type { SessionOptions } from "../../src/session/config.js";
 import type { SessionEvent } from "../../src/session/events.js";
 import { PptpSession } from "../../src/session/session.js";
+import { earliestDeadline } from "../../src/util/deadline.js";
 import { type Impairments, LossyLink, PERFECT } from "./lossy-link.js";
 import { PptpPeer, type PptpPeerOptions } from "./peer/pptp-peer.js";
 import { seededRandom } from "./seeded-random.js";
@@ -112,15 +113,14 @@ export class Simulation {
   }
 
   private nextEventTime(): number | undefined {
-    const times = [
+    return earliestDeadline(
       this.client.pollTimeout(),
       this.peer.pollTimeout(),
       this.up.nextDelivery(),
       this.down.nextDelivery(),
       this.toPeer[0]?.at,
       this.toClient[0]?.at,
-    ].filter((t): t is number => t !== undefined);
-    return times.length === 0 ? undefined : Math.min(...times);
+    );
   }
 
   private step(): void {
