@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  CONNECT_ARGS,
   FerryRun,
   inNs,
   labDown,
@@ -43,14 +44,7 @@ describe.each<Topology>(["public", "nat-helper"])("ferry connect to Debian's ppt
   afterAll(labDown);
 
   it("comes up with MPPE-128, passes ping, 1400-byte pings and a checksummed 20 MB transfer, and ends cleanly", async () => {
-    const ferry = new FerryRun("fy-client", [
-      "--server",
-      SERVER,
-      "--user",
-      "ferry",
-      "--route",
-      "10.200.0.0/24",
-    ]);
+    const ferry = new FerryRun("fy-client", CONNECT_ARGS);
     let interrupted = 0;
     try {
       const connected = await ferry.waitFor("connected");

@@ -15,6 +15,15 @@ export const SERVER = "198.51.100.10";
 export const SERVER_PPP = "10.200.0.1";
 export const USER = "ferry";
 export const PASSWORD = "ferry-lab-pass";
+/** `ferry connect` to the lab's server, routing only the server's PPP network through the tunnel. */
+export const CONNECT_ARGS: readonly string[] = [
+  "--server",
+  SERVER,
+  "--user",
+  USER,
+  "--route",
+  "10.200.0.0/24",
+];
 
 export type Topology = "public" | "nat-helper" | "nat-nohelper";
 export type Variant = "require-128" | "stateful" | "40" | "none";

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FerryRun, inNs, labDown, labUp, SERVER, SERVER_PPP, serverLog } from "./lab.js";
+import { CONNECT_ARGS, FerryRun, inNs, labDown, labUp, SERVER_PPP, serverLog } from "./lab.js";
 
 describe("behind one NAT with the PPTP helper", () => {
   beforeAll(() => labUp("nat-helper"));
   afterAll(labDown);
 
   it("carries two clients' tunnels to the same server at once", async () => {
-    const args = ["--server", SERVER, "--user", "ferry", "--route", "10.200.0.0/24"];
-    const one = new FerryRun("fy-client", args);
-    const two = new FerryRun("fy-client2", args);
+    const one = new FerryRun("fy-client", CONNECT_ARGS);
+    const two = new FerryRun("fy-client2", CONNECT_ARGS);
     try {
       const [a, b] = await Promise.all([one.waitFor("connected"), two.waitFor("connected")]);
       expect(a.localAddress).not.toBe(b.localAddress);

@@ -1,11 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { FerryRun, inNs, labDown, labUp, SERVER, SERVER_PPP, snapshot } from "./lab.js";
-
-const CONNECT = ["--server", SERVER, "--user", "ferry", "--route", "10.200.0.0/24"];
+import { CONNECT_ARGS, FerryRun, inNs, labDown, labUp, SERVER_PPP, snapshot } from "./lab.js";
 
 /** Connects with `args`, checks the tunnel passes traffic, disconnects; returns the connected event. */
 async function connectAndPing(args: readonly string[]) {
-  const ferry = new FerryRun("fy-client", [...CONNECT, ...args]);
+  const ferry = new FerryRun("fy-client", [...CONNECT_ARGS, ...args]);
   try {
     const connected = await ferry.waitFor("connected");
     await inNs("fy-client", "ping", ["-c", "2", "-W", "3", SERVER_PPP]);
@@ -17,7 +15,7 @@ async function connectAndPing(args: readonly string[]) {
 }
 
 async function refused(args: readonly string[]) {
-  const ferry = new FerryRun("fy-client", [...CONNECT, ...args]);
+  const ferry = new FerryRun("fy-client", [...CONNECT_ARGS, ...args]);
   const error = await ferry.waitFor("error");
   expect(await ferry.exited).toBe(1);
   return error;

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FerryRun, inNs, labDown, labUp, SERVER, SERVER_PPP, sh } from "./lab.js";
+import { CONNECT_ARGS, FerryRun, inNs, labDown, labUp, SERVER_PPP, sh } from "./lab.js";
 
 /** tshark's verdict on a capture: how many packets match a display filter. */
 async function count(pcap: string, filter: string): Promise<number> {
@@ -19,14 +19,7 @@ describe("Ferry's packets as Wireshark's dissectors see them", () => {
       stdio: "ignore",
     });
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // tshark needs a moment before it captures
-    const ferry = new FerryRun("fy-client", [
-      "--server",
-      SERVER,
-      "--user",
-      "ferry",
-      "--route",
-      "10.200.0.0/24",
-    ]);
+    const ferry = new FerryRun("fy-client", CONNECT_ARGS);
     try {
       await ferry.waitFor("connected");
       await inNs("fy-client", "ping", ["-c", "3", "-W", "3", SERVER_PPP]);

@@ -44,7 +44,6 @@ import {
   greHeaderProblem,
   grePayloadLength,
   greSeq,
-  readU16,
   writeGreHeaderFields,
   writeU16,
 } from "@ferry/pptp-client/wire";
