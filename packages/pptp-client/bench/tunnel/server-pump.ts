@@ -38,7 +38,6 @@ const peer = new PptpPeer({
   localAddress: SERVER_ADDRESS,
   clientAddress: CLIENT_ADDRESS,
   mru: Number(values.mtu),
-  offerIpv6cp: false,
 });
 const server = await PeerServer.listen({ peer, host: values.host, tunName: values.tun, log });
 if (!server.ok) {

@@ -41,10 +41,6 @@ export class PppFramer {
     this.decrypter = decrypter;
   }
 
-  get encrypting(): boolean {
-    return this.encrypter !== undefined;
-  }
-
   /** The peer asked us (CCP Reset-Request) to re-synchronise our stateful encryption. */
   resetEncrypter(): void {
     this.encrypter?.reset();

@@ -14,7 +14,7 @@ import { TunDevice } from "../../../src/io/tun-device.js";
 import type { PptpPeer } from "./pptp-peer.js";
 
 export interface PeerServerOptions {
-  /** Answers the client; build it with `offerIpv6cp: false` (the data path skips PptpPeer's IPV6CP bookkeeping). */
+  /** Answers the client; its IP packets go to the TUN device (the server takes the peer's onIp). */
   readonly peer: PptpPeer;
   /** Address to listen on (TCP 1723). */
   readonly host: string;
@@ -45,6 +45,9 @@ export class PeerServer {
   }, now);
   private toClient = 0;
   private fromClient = 0;
+  /** IP packets the peer decrypted during one GRE batch, written to the TUN device together. */
+  private toTun: Uint8Array[] = [];
+  private loggedPppEvents = 0;
   private finish!: () => void;
 
   private constructor(
@@ -56,6 +59,7 @@ export class PeerServer {
     });
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     tun.onPackets((packets) => this.fromTun(packets));
+    options.peer.onIp = (ip) => this.toTun.push(ip);
   }
 
   /** Opens the TUN device and starts listening; the caller addresses the device (`tun.name`) and brings it up. */
@@ -118,21 +122,17 @@ export class PeerServer {
     });
   }
 
-  /**
-   * GRE straight into the channel, and its IP packets (views decrypted in place, not copies) straight to the TUN
-   * device: PptpPeer.handleGre would copy each packet into `received` for assertions, which a pump does not need.
-   */
+  /** One batch of GRE into the peer; the IP packets it decrypts (views, not copies) go to the TUN device at once. */
   private fromGre(packets: Uint8Array[]): void {
-    const { channel } = this.options.peer;
+    const { peer } = this.options;
     const t = now();
-    for (const p of packets) channel.receive(p, t);
-    const toTun: Uint8Array[] = [];
-    for (let ip = channel.pollIp(); ip !== undefined; ip = channel.pollIp()) toTun.push(ip);
+    for (const p of packets) peer.handleGre(p, t);
+    const toTun = this.toTun;
+    this.toTun = [];
     this.fromClient += toTun.length;
     if (toTun.length > 0) this.tun.send(toTun);
-    for (let event = channel.pollEvent(); event !== undefined; event = channel.pollEvent()) {
-      this.options.log(`ppp ${event.type}`);
-    }
+    for (const event of peer.pppEvents.slice(this.loggedPppEvents)) this.options.log(`ppp ${event.type}`);
+    this.loggedPppEvents = peer.pppEvents.length;
     this.flush();
   }
 

@@ -74,8 +74,10 @@ export class PptpPeer {
   readonly options: PptpPeerOptions;
   readonly control: PacControl;
   readonly channel: PppChannel;
-  /** IP packets that arrived from the client, copied. */
+  /** IP packets that arrived from the client, copied (unless onIp takes them). */
   readonly received: Uint8Array[] = [];
+  /** Where IP packets from the client go instead of `received`: a view, decrypted in place (a server pump's TUN). */
+  onIp: ((ip: Uint8Array) => void) | undefined;
   readonly pppEvents: PppEvent[] = [];
   ipv6cpRejected = false;
   private silent = false;
@@ -104,10 +106,13 @@ export class PptpPeer {
 
   handleGre(packet: Uint8Array, now: number): void {
     if (this.silent) return;
-    this.watchForProtocolReject(packet);
+    // Only until the client has refused our IPV6CP offer: after that there is nothing to watch for.
+    if (this.options.offerIpv6cp && !this.ipv6cpRejected) this.watchForProtocolReject(packet);
     this.channel.receive(packet, now);
-    for (let ip = this.channel.pollIp(); ip !== undefined; ip = this.channel.pollIp())
-      this.received.push(new Uint8Array(ip));
+    for (let ip = this.channel.pollIp(); ip !== undefined; ip = this.channel.pollIp()) {
+      if (this.onIp === undefined) this.received.push(new Uint8Array(ip));
+      else this.onIp(ip);
+    }
     this.drainPpp(now);
   }
 
