@@ -40,8 +40,9 @@ export type ErrorCode =
   /** The command line asked for something that cannot run as given. */
   | "USAGE";
 
-export interface FerryError {
-  readonly code: ErrorCode;
+/** `Code` widens for layers above this package (the wrap transport adds its relay codes); the default is this one's. */
+export interface FerryError<Code extends string = ErrorCode> {
+  readonly code: Code;
   /** What failed, in one sentence. */
   readonly message: string;
   /** What the user can try. */
@@ -51,15 +52,25 @@ export interface FerryError {
   readonly cause?: unknown;
 }
 
-export function ferryError(
+/** Builds an error value with the codes of any layer; each layer wraps it with its own code union. */
+export function codedError<Code extends string>(
+  code: Code,
+  message: string,
+  hint: string,
+  detail?: FerryError["detail"],
+  cause?: unknown,
+): FerryError<Code> {
+  const error: { -readonly [K in keyof FerryError<Code>]: FerryError<Code>[K] } = { code, message, hint };
+  if (detail !== undefined) error.detail = detail;
+  if (cause !== undefined) error.cause = cause;
+  return error;
+}
+
+/** An error of this package: the code must be one of ErrorCode. */
+export const ferryError: (
   code: ErrorCode,
   message: string,
   hint: string,
   detail?: FerryError["detail"],
   cause?: unknown,
-): FerryError {
-  const error: { -readonly [K in keyof FerryError]: FerryError[K] } = { code, message, hint };
-  if (detail !== undefined) error.detail = detail;
-  if (cause !== undefined) error.cause = cause;
-  return error;
-}
+) => FerryError = codedError;

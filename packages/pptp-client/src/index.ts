@@ -2,7 +2,7 @@
  * @ferry/pptp-client: a PPTP client stack as a pure state machine. Create a PptpSession, move bytes in with
  * handle*(…, now) and out with poll*(); the I/O (TCP 1723, raw GRE, TUN) belongs to the caller.
  */
-export { type ErrorCode, type FerryError, ferryError } from "./errors.js";
+export { codedError, type ErrorCode, type FerryError, ferryError } from "./errors.js";
 export type { MppeMode, MppeStrength } from "./mppe/mppe-mode.js";
 export type { AuthMethod } from "./ppp/auth/auth-phase.js";
 export { DEFAULT_TIMERS, type SessionOptions, type SessionTimers } from "./session/config.js";

@@ -1,6 +1,6 @@
 import { opened } from "../io/io-result.js";
 import { configureTunnel } from "../os/configure-tunnel.js";
-import type { ConfigureNetwork } from "./direct-tunnel.js";
+import type { ConfigureNetwork } from "../tunnel/tunnel.js";
 
 export interface NetworkChoice {
   /** "default": all traffic through the tunnel; otherwise only these CIDRs. */
@@ -17,7 +17,7 @@ export function configureLinuxNetwork(choice: NetworkChoice): ConfigureNetwork {
       localAddress: tunnel.localAddress,
       peerAddress: tunnel.peerAddress,
       mtu: tunnel.mtu,
-      server: tunnel.server,
+      server: tunnel.outerAddress,
       routes: choice.routes,
       dns: choice.dns ? tunnel.dns : undefined,
     });

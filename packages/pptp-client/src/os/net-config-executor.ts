@@ -56,7 +56,7 @@ export async function applyNetChanges(
   } as const;
   const applied: NetChange[] = [];
   const stateFailure = (cause: unknown) =>
-    failed<AppliedNetConfig>(osConfigError("recording the state file", `write ${path}`, String(cause)));
+    failed(osConfigError("recording the state file", `write ${path}`, String(cause)));
 
   try {
     await mkdir(stateDir, { recursive: true, mode: 0o700 });

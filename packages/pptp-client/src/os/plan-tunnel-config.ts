@@ -19,7 +19,7 @@ export interface TunnelConfigInput {
   readonly localAddress: string;
   readonly peerAddress: string;
   readonly mtu: number;
-  /** The PPTP server's IPv4 address: its GRE and TCP 1723 must keep using the original path. */
+  /** Where the tunnel's own packets go (the PPTP server; the relay or web proxy when wrapped): keeps the original path. */
   readonly server: string;
   readonly serverRoute: ServerRoute;
   /** "default": everything through the tunnel; otherwise only these CIDRs ("10.1.0.0/16"). */

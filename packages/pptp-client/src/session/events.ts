@@ -6,6 +6,8 @@ import type { AuthMethod } from "../ppp/auth/auth-phase.js";
 export type SessionEvent =
   | { readonly type: "control-established"; readonly serverHostName: string; readonly serverVendor: string }
   | { readonly type: "call-established"; readonly callId: number; readonly peerCallId: number }
+  /** The first GRE packet of our call came back from the server: GRE gets through the path. */
+  | { readonly type: "gre-received" }
   | { readonly type: "link-established"; readonly peerMru: number }
   | { readonly type: "authenticated"; readonly method: AuthMethod }
   | { readonly type: "encryption"; readonly mppe: MppeMode }

@@ -25,6 +25,7 @@ export class PptpSession {
   private phase: SessionState = "idle";
   private readonly events: SessionEvent[] = [];
   private greDeadline: number | undefined;
+  private greSeen = false;
   private lcpTerminateDeadline: number | undefined;
   private closeError: FerryError | undefined;
   private userClosing = false;
@@ -93,7 +94,11 @@ export class PptpSession {
     if (this.phase === "closed") return;
     this.channel.receive(packet, now);
     // Only a valid packet for our call proves GRE gets through; noise from elsewhere does not.
-    if (this.channel.gre.lastReceiveTime !== undefined) this.greDeadline = undefined;
+    if (!this.greSeen && this.channel.gre.lastReceiveTime !== undefined) {
+      this.greSeen = true;
+      this.greDeadline = undefined;
+      this.emit({ type: "gre-received" });
+    }
     this.pump(now);
   }
 
@@ -229,7 +234,7 @@ export class PptpSession {
         return;
       case "closed":
         this.phase = "closed";
-        this.emit(closedEvent(this.closeError ?? event.error));
+        this.emit(closedEvent(this.closeError ?? this.explainHangUp(event.error)));
         return;
     }
   }
@@ -268,6 +273,22 @@ export class PptpSession {
     }
   }
 
+  /**
+   * A server that hangs up right after the call is set up, before any GRE came back, almost always had its own GRE
+   * refused on the way (pptpd hangs up on an ICMP unreachable for it): say so instead of a bare "server stopped".
+   */
+  private explainHangUp(error: FerryError | undefined): FerryError | undefined {
+    if (error === undefined || this.greSeen || this.channel.ppp === undefined || this.userClosing)
+      return error;
+    if (error.code !== "SERVER_STOPPED" && error.code !== "CALL_DISCONNECTED") return error;
+    return ferryError(
+      error.code,
+      "The server hung up right after setting up the call, before any GRE came back: its GRE (IP protocol 47) was most likely refused on the way, e.g. by a NAT router without a PPTP helper answering it with ICMP unreachable.",
+      "Enable PPTP passthrough (the nf_conntrack_pptp/nf_nat_pptp helpers) on the NAT router, allow IP protocol 47 on every firewall on the path, or connect through a Ferry relay.",
+      { ...error.detail, serverMessage: error.message, greReceived: false },
+    );
+  }
+
   private maybeConnected(): void {
     if (this.phase !== "connecting" || this.addresses === undefined) return;
     const mppe = this.channel.mppe;
@@ -296,7 +317,8 @@ export class PptpSession {
   }
 
   private beginClose(now: number): void {
-    const lcpRunning = this.channel.ppp !== undefined && this.phase !== "disconnecting";
+    // An LCP Terminate-Request cannot reach a server whose GRE never got through: hang up the call at once.
+    const lcpRunning = this.channel.ppp !== undefined && this.phase !== "disconnecting" && this.greSeen;
     this.phase = "disconnecting";
     if (lcpRunning) {
       this.channel.close(now);

@@ -34,6 +34,7 @@ describe("connecting to a pptpd-like server", () => {
     expect(sim.events.map((e) => e.type)).toEqual([
       "control-established",
       "call-established",
+      "gre-received",
       "link-established",
       "authenticated",
       "encryption",
@@ -163,6 +164,35 @@ describe("servers that refuse or do not answer", () => {
     expect(error?.code).toBe("GRE_TIMEOUT");
     expect(error?.message).toMatch(/protocol 47/);
     expect(sim.now).toBeLessThan(3_000 + 2_000);
+    expect(sim.peer.control.received.map((m) => m.type)).toContain("call-clear-request");
+  });
+
+  it("explains a server that hangs up right after the call, before any GRE: its GRE was refused on the way", () => {
+    const sim = new Simulation({ blockGre: true });
+    sim.start();
+    sim.runUntil(() => sim.events.some((e) => e.type === "call-established"));
+    const callEvent = sim.events.find((e) => e.type === "call-established");
+    sim.peer.control.disconnectCall(callEvent?.type === "call-established" ? callEvent.peerCallId : 0, 3);
+    sim.flush();
+    sim.runUntil(() => sim.closedEvent() !== undefined);
+    const error = sim.closedEvent()?.error;
+    expect(error?.code).toBe("CALL_DISCONNECTED");
+    expect(error?.message).toMatch(/before any GRE came back/);
+    expect(error?.detail).toMatchObject({ greReceived: false });
+  });
+
+  it("hangs up at once on a disconnect while GRE has never come back: no LCP Terminate into the void", () => {
+    const sim = new Simulation({ blockGre: true });
+    sim.start();
+    sim.runUntil(() => sim.events.some((e) => e.type === "call-established"));
+    const askedAt = sim.now;
+    sim.client.disconnect(sim.now);
+    sim.flush();
+    sim.runUntil(() => sim.closedEvent() !== undefined);
+    expect(sim.closedEvent()?.error).toBeUndefined();
+    expect(sim.events.map((e) => e.type)).not.toContain("gre-received");
+    // Without the shortcut the session would first wait out lcpTerminateMs (500 ms) for a Terminate-Ack.
+    expect(sim.now - askedAt).toBeLessThan(100);
     expect(sim.peer.control.received.map((m) => m.type)).toContain("call-clear-request");
   });
 });

@@ -6,11 +6,11 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { DeadlineTimer } from "../../../src/direct/deadline-timer.js";
 import { GreSocket } from "../../../src/io/gre-socket.js";
 import type { IoResult } from "../../../src/io/io-result.js";
 import type { PacketFdStats } from "../../../src/io/packet-fd.js";
 import { TunDevice } from "../../../src/io/tun-device.js";
+import { DeadlineTimer } from "../../../src/tunnel/deadline-timer.js";
 import type { PptpPeer } from "./pptp-peer.js";
 
 export interface PeerServerOptions {

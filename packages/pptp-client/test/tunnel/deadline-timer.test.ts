@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DeadlineTimer } from "../../src/direct/deadline-timer.js";
+import { DeadlineTimer } from "../../src/tunnel/deadline-timer.js";
 
 describe("DeadlineTimer", () => {
   beforeEach(() => {
