@@ -199,10 +199,11 @@ function parseError(reader: FieldReader): ParseResult<ErrorMessage> {
     return malformed("relay error message is longer than 1024 bytes");
   const message = decodeUtf8(text);
   if (message === undefined) return malformed("relay error message is not UTF-8");
-  return parsed({ type: "error", code: errorCodeOf(value), message });
+  return parsed({ type: "error", code: relayErrorCodeOf(value), message });
 }
 
-function errorCodeOf(value: number): RelayErrorCode {
+/** The error code a wire value stands for; a value this version does not know is `RELAY_ERROR`. */
+export function relayErrorCodeOf(value: number): RelayErrorCode {
   for (const [code, wire] of Object.entries(RELAY_ERROR_CODE))
     if (wire === value) return code as RelayErrorCode;
   return "RELAY_ERROR";
