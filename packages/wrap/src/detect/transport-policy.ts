@@ -12,7 +12,7 @@ import type { CgnatEvidence } from "./cgnat.js";
 export type TransportMode = "auto" | "direct" | "wrap";
 export type Transport = "direct" | "wrap";
 /** Why `auto` ended up on wrap: the value of the connected event's `fallbackReason`. */
-export type FallbackReason = "gre-timeout" | "gre-unreachable" | "cgnat" | "remembered";
+export type FallbackReason = "gre-timeout" | "gre-unreachable" | "cgnat" | "tcp-blocked" | "remembered";
 
 export interface TransportDecision {
   readonly transport: Transport;
@@ -111,6 +111,34 @@ export class TransportPolicy {
       transport: "wrap",
       fallbackReason: "gre-unreachable",
       why: "A router answered GRE (IP protocol 47) with ICMP protocol-unreachable, so GRE cannot get through.",
+      learned: true,
+    });
+  }
+
+  /**
+   * The server hung up the direct attempt's call before any GRE came back: its own GRE was refused on the way
+   * (pptpd hangs up on an ICMP unreachable for it, which a NAT without a PPTP helper sends).
+   */
+  callDroppedBeforeGre(_now: number): void {
+    if (this.state.kind !== "probing" || this.state.deadline === undefined) return;
+    this.decide({
+      transport: "wrap",
+      fallbackReason: "gre-unreachable",
+      why: "The server hung up the call before any GRE came back: its GRE (IP protocol 47) was refused on the way, as a NAT router without a PPTP helper does.",
+      learned: true,
+    });
+  }
+
+  /**
+   * TCP 1723 to the server could not be opened directly (refused, timed out, no route): a network that only lets
+   * a web proxy or TLS out. The relay may still reach the server.
+   */
+  controlUnreachable(_now: number, reason: string): void {
+    if (this.state.kind !== "probing") return;
+    this.decide({
+      transport: "wrap",
+      fallbackReason: "tcp-blocked",
+      why: `TCP 1723 to the server could not be opened from this network (${reason}), so the connection goes through the relay.`,
       learned: true,
     });
   }

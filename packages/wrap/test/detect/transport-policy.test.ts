@@ -94,6 +94,40 @@ describe("TransportPolicy in auto", () => {
     expect(policy.pollDecision()).toMatchObject({ transport: "wrap", fallbackReason: "gre-unreachable" });
   });
 
+  it("falls back when TCP 1723 cannot be opened directly, and learns it", () => {
+    const policy = started({ mode: "auto" });
+    policy.controlUnreachable(4000, "no answer within 3 s");
+    expect(policy.pollDecision()).toMatchObject({
+      transport: "wrap",
+      fallbackReason: "tcp-blocked",
+      learned: true,
+    });
+    expect(policy.nextTimeout()).toBeUndefined();
+  });
+
+  it("falls back when the server hangs up the call before any GRE, but not before the call is up", () => {
+    const early = started({ mode: "auto" });
+    early.callDroppedBeforeGre(1500);
+    expect(early.pollDecision()).toBeUndefined();
+    const policy = started({ mode: "auto" });
+    policy.callEstablished(2000);
+    policy.callDroppedBeforeGre(2050);
+    expect(policy.pollDecision()).toMatchObject({
+      transport: "wrap",
+      fallbackReason: "gre-unreachable",
+      learned: true,
+    });
+  });
+
+  it("ignores a blocked TCP 1723 once GRE decided direct", () => {
+    const policy = started({ mode: "auto" });
+    policy.callEstablished(2000);
+    policy.greReceived(2100);
+    policy.pollDecision();
+    policy.controlUnreachable(3000, "reset");
+    expect(policy.pollDecision()).toBeUndefined();
+  });
+
   it("falls back on CGNAT evidence with its sentence, even before the call is up", () => {
     const policy = started({ mode: "auto" });
     policy.cgnat(NO_CGNAT);
