@@ -1,0 +1,352 @@
+import { codedError, type FerryError } from "@ferry/pptp-client";
+import { failed, opened, type Tunnel, type TunnelEvent, type TunnelOutcome } from "@ferry/pptp-client/tunnel";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ConnectDeps, RelayConfig } from "../../src/connect/connect-deps.js";
+import { type ConnectEvent, type ConnectOptions, connect } from "../../src/connect/connect-tunnel.js";
+import type { Decisions } from "../../src/detect/decision-store.js";
+import type { NetworkFacts } from "../../src/detect/network-facts.js";
+
+const RELAY: RelayConfig = {
+  url: "wss://relay.example:443/ferry",
+  token: "t0ken",
+  trust: { kind: "system" },
+};
+const HOME: NetworkFacts = {
+  key: "gw=192.168.1.1;net=192.168.1.0/24",
+  localAddresses: ["192.168.1.20"],
+  gateway: "192.168.1.1",
+};
+const CONNECTED: TunnelEvent = {
+  type: "connected",
+  localAddress: "10.200.0.100",
+  peerAddress: "10.200.0.1",
+  dns: [],
+  mtu: 1396,
+  mppe: { strength: 128, stateless: true },
+  authMethod: "mschapv2",
+};
+
+/** A tunnel the test drives: it emits what the test says and ends when told (or soon after disconnect()). */
+class FakeTunnel implements Tunnel {
+  readonly closed: Promise<TunnelOutcome>;
+  disconnects = 0;
+  private connected = false;
+  private settle!: (outcome: TunnelOutcome) => void;
+
+  constructor(
+    readonly transport: string,
+    private readonly onEvent: (event: TunnelEvent) => void,
+  ) {
+    this.closed = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+  }
+
+  emit(event: TunnelEvent): void {
+    if (event.type === "connected") this.connected = true;
+    this.onEvent(event);
+  }
+
+  end(error?: FerryError<string>): void {
+    this.settle(error === undefined ? { connected: this.connected } : { error, connected: this.connected });
+  }
+
+  disconnect(): void {
+    this.disconnects++;
+    queueMicrotask(() => this.end());
+  }
+
+  stats(): never {
+    throw new Error("not used");
+  }
+}
+
+interface Harness {
+  readonly deps: ConnectDeps;
+  readonly directs: FakeTunnel[];
+  readonly wraps: FakeTunnel[];
+  /** What the next openDirect / openWrap calls return instead of a tunnel. */
+  readonly directFailures: FerryError<string>[];
+  readonly wrapFailures: FerryError<string>[];
+  /** The decision memory, by file name. */
+  readonly files: Map<string, Decisions>;
+}
+
+function harness(facts: NetworkFacts = HOME, routerExternal?: string): Harness {
+  const directs: FakeTunnel[] = [];
+  const wraps: FakeTunnel[] = [];
+  const directFailures: FerryError<string>[] = [];
+  const wrapFailures: FerryError<string>[] = [];
+  const files = new Map<string, Decisions>();
+  const deps: ConnectDeps = {
+    openDirect: async (options) => {
+      const failure = directFailures.shift();
+      if (failure !== undefined) return failed(failure);
+      const tunnel = new FakeTunnel("direct", options.onEvent);
+      directs.push(tunnel);
+      return opened(tunnel);
+    },
+    openWrap: async (options, relay, _server, onRelay) => {
+      const failure = wrapFailures.shift();
+      if (failure !== undefined) return failed(failure);
+      const tunnel = new FakeTunnel("wrap", options.onEvent);
+      wraps.push(tunnel);
+      onRelay({
+        type: "relay-connected",
+        relay: relay.url,
+        observedAddress: "203.0.113.7",
+        sessionId: "00".repeat(8),
+      });
+      return opened(tunnel);
+    },
+    networkFacts: async () => facts,
+    loadDecisions: async (file) => files.get(file) ?? new Map(),
+    rememberDecision: async (file, key, transport, now) => {
+      files.set(file, new Map([...(files.get(file) ?? []), [key, { transport, decidedAt: now }]]));
+    },
+    routerExternalAddress: async () => routerExternal,
+    monotonic: () => Date.now(),
+    wallClock: () => Date.now(),
+  };
+  return { deps, directs, wraps, directFailures, wrapFailures, files };
+}
+
+const DECISIONS = "/state/transport-decisions.json";
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_700_000_000_000 });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function start(h: Harness, options: Partial<ConnectOptions> = {}) {
+  const events: ConnectEvent[] = [];
+  const connection = connect(
+    {
+      server: "198.51.100.10",
+      session: { userName: "u", password: "p" },
+      transport: "auto",
+      relay: RELAY,
+      decisionsFile: DECISIONS,
+      onEvent: (event) => events.push(event),
+      ...options,
+    },
+    h.deps,
+  );
+  return { connection, events };
+}
+
+const settle = () => vi.advanceTimersByTimeAsync(0);
+const names = (events: ConnectEvent[]) => events.map((e) => e.type);
+const remembered = (h: Harness) => h.files.get(DECISIONS)?.get(HOME.key as string);
+
+describe("connect in auto mode", () => {
+  it("stays direct when GRE comes back, says so on connected, and remembers it", async () => {
+    const h = harness();
+    const { connection, events } = start(h);
+    await settle();
+    const direct = h.directs[0]!;
+    direct.emit({ type: "call-established", callId: 7, peerCallId: 0 });
+    direct.emit({ type: "gre-received" });
+    direct.emit(CONNECTED);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "transport-decided", transport: "direct" }),
+    );
+    expect(events.at(-1)).toMatchObject({ type: "connected", transport: "direct" });
+    expect(events.at(-1)).not.toHaveProperty("fallbackReason");
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.wraps).toHaveLength(0);
+    connection.disconnect();
+    expect(await connection.closed).toEqual({ connected: true });
+    expect(remembered(h)).toMatchObject({ transport: "direct" });
+  });
+
+  it("switches to the relay 3 s after the call is up when no GRE came back: gre-timeout", async () => {
+    const h = harness();
+    const { connection, events } = start(h);
+    await settle();
+    h.directs[0]!.emit({ type: "call-established", callId: 7, peerCallId: 0 });
+    await vi.advanceTimersByTimeAsync(2900);
+    expect(h.wraps).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(h.directs[0]!.disconnects).toBe(1);
+    expect(h.wraps).toHaveLength(1);
+    h.wraps[0]!.emit(CONNECTED);
+    expect(events.at(-1)).toMatchObject({
+      type: "connected",
+      transport: "wrap",
+      fallbackReason: "gre-timeout",
+    });
+    expect(names(events)).toContain("relay-connected");
+    connection.disconnect();
+    expect(await connection.closed).toEqual({ connected: true });
+    expect(remembered(h)).toMatchObject({ transport: "wrap" });
+  });
+
+  it("honours a configured GRE window", async () => {
+    const h = harness();
+    start(h, { greTimeoutMs: 1000 });
+    await settle();
+    h.directs[0]!.emit({ type: "call-established", callId: 7, peerCallId: 0 });
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(h.wraps).toHaveLength(1);
+  });
+
+  it("switches at once on ICMP unreachable for GRE", async () => {
+    const h = harness();
+    const { events } = start(h);
+    await settle();
+    h.directs[0]!.emit({ type: "call-established", callId: 7, peerCallId: 0 });
+    h.directs[0]!.emit({ type: "gre-unreachable", errno: "ECONNREFUSED" });
+    await settle();
+    expect(h.wraps).toHaveLength(1);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "transport-decided", fallbackReason: "gre-unreachable" }),
+    );
+  });
+
+  it("switches when the server hangs up the call before any GRE came back (its GRE was refused)", async () => {
+    const h = harness();
+    const { events } = start(h);
+    await settle();
+    h.directs[0]!.emit({ type: "call-established", callId: 7, peerCallId: 0 });
+    h.directs[0]!.end(codedError("SERVER_STOPPED", "The server closed TCP 1723.", "-"));
+    await settle();
+    expect(h.wraps).toHaveLength(1);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "transport-decided", fallbackReason: "gre-unreachable" }),
+    );
+  });
+
+  it("goes straight to the relay on a network remembered as blocking GRE", async () => {
+    const h = harness();
+    h.files.set(
+      DECISIONS,
+      new Map([[HOME.key as string, { transport: "wrap", decidedAt: Date.now() - 60_000 }]]),
+    );
+    const { events } = start(h);
+    await settle();
+    expect(h.directs).toHaveLength(0);
+    h.wraps[0]!.emit(CONNECTED);
+    expect(events.at(-1)).toMatchObject({ transport: "wrap", fallbackReason: "remembered" });
+  });
+
+  it("goes straight to the relay when this computer has a CGNAT address, without a direct attempt", async () => {
+    const h = harness({ ...HOME, localAddresses: ["100.72.14.3"] });
+    const { events } = start(h);
+    await settle();
+    expect(h.directs).toHaveLength(0);
+    expect(h.wraps).toHaveLength(1);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "transport-decided", fallbackReason: "cgnat" }),
+    );
+  });
+
+  it("switches when the router reports a CGNAT external address over NAT-PMP, closing the direct attempt", async () => {
+    const h = harness(HOME, "100.64.0.2");
+    start(h);
+    await settle();
+    await settle();
+    expect(h.wraps).toHaveLength(1);
+    for (const direct of h.directs) expect(direct.disconnects).toBe(1);
+  });
+
+  it("uses the relay when TCP 1723 cannot be opened directly: tcp-blocked", async () => {
+    const h = harness();
+    h.directFailures.push(
+      codedError("SERVER_UNREACHABLE", "No answer from 198.51.100.10:1723 within 3 s.", "-"),
+    );
+    const { events } = start(h);
+    await settle();
+    expect(h.wraps).toHaveLength(1);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "transport-decided", fallbackReason: "tcp-blocked" }),
+    );
+  });
+
+  it("ends with the direct attempt's own error when it fails for another reason", async () => {
+    const h = harness();
+    const { connection } = start(h);
+    await settle();
+    h.directs[0]!.emit({ type: "call-established", callId: 7, peerCallId: 0 });
+    h.directs[0]!.emit({ type: "gre-received" });
+    h.directs[0]!.end(codedError("AUTH_FAILED", "Wrong password.", "-"));
+    expect((await connection.closed).error?.code).toBe("AUTH_FAILED");
+    expect(h.wraps).toHaveLength(0);
+  });
+
+  it("without a relay is plain direct: no policy, nothing remembered", async () => {
+    const h = harness();
+    const { connection, events } = start(h, { relay: undefined });
+    await settle();
+    h.directs[0]!.emit({ type: "call-established", callId: 7, peerCallId: 0 });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(h.wraps).toHaveLength(0);
+    expect(events[0]).toMatchObject({ type: "transport-decided", transport: "direct" });
+    h.directs[0]!.end(codedError("GRE_TIMEOUT", "No GRE.", "-"));
+    expect((await connection.closed).error?.code).toBe("GRE_TIMEOUT");
+  });
+});
+
+describe("connect with the wrap transport", () => {
+  it("refuses to run without a relay", async () => {
+    const h = harness();
+    const { connection } = start(h, { transport: "wrap", relay: undefined });
+    expect((await connection.closed).error?.code).toBe("USAGE");
+  });
+
+  it("reconnects after losing the relay, waiting longer each time it is still gone", async () => {
+    const h = harness();
+    const { connection, events } = start(h, { transport: "wrap" });
+    await settle();
+    h.wraps[0]!.emit(CONNECTED);
+    h.wraps[0]!.end(codedError("RELAY_CONNECTION_LOST", "The relay connection broke.", "-"));
+    h.wrapFailures.push(codedError("RELAY_UNREACHABLE", "Nothing listens at the relay.", "-"));
+    await settle();
+    expect(events.at(-1)).toMatchObject({ type: "reconnecting", afterMs: 1000, attempt: 1 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(events.at(-1)).toMatchObject({ type: "reconnecting", afterMs: 2000, attempt: 2 });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(h.wraps).toHaveLength(2);
+    h.wraps[1]!.emit(CONNECTED);
+    connection.disconnect();
+    expect(await connection.closed).toEqual({ connected: true });
+  });
+
+  it("hands over on goaway: ends the session, waits as asked, connects again", async () => {
+    const h = harness();
+    start(h, { transport: "wrap" });
+    await settle();
+    h.wraps[0]!.emit(CONNECTED);
+    h.wraps[0]!.emit({ type: "goaway", reconnectAfterMs: 5000 });
+    await settle();
+    expect(h.wraps[0]!.disconnects).toBe(1);
+    await vi.advanceTimersByTimeAsync(4900);
+    expect(h.wraps).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(h.wraps).toHaveLength(2);
+  });
+
+  it("does not retry what a retry cannot fix", async () => {
+    const h = harness();
+    h.wrapFailures.push(
+      codedError("RELAY_AUTH_FAILED", "The relay refused this profile's relay token.", "-"),
+    );
+    const { connection } = start(h, { transport: "wrap" });
+    expect((await connection.closed).error?.code).toBe("RELAY_AUTH_FAILED");
+  });
+
+  it("stops waiting to reconnect when the user disconnects", async () => {
+    const h = harness();
+    const { connection } = start(h, { transport: "wrap" });
+    await settle();
+    h.wraps[0]!.emit(CONNECTED);
+    h.wraps[0]!.end(codedError("RELAY_CONNECTION_LOST", "The relay connection broke.", "-"));
+    await settle();
+    connection.disconnect();
+    expect(await connection.closed).toEqual({ connected: true });
+    expect(h.wraps).toHaveLength(1);
+  });
+});
