@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The native addon's build, the namespace tests (ping, ip, iptables), the lab (qemu, and what builds its image),
-# and the tunnel benchmark (iperf3, wireguard-go to compare with, jq).
+# The native addon's build, the namespace tests (ping, ip, iptables), the lab (qemu, and what builds its image;
+# openssl for the relay's lab certificates; tinyproxy-bin, the proxy of the proxy-only topology: the program
+# without the `tinyproxy` package's service), and the tunnel benchmark (iperf3, wireguard-go to compare with, jq).
 read -ra LAB_PACKAGES <<<"$(lab/image/build.sh --host-packages)"
-APT_PACKAGES=(g++ make python3 iproute2 iptables iputils-ping procps kmod "${LAB_PACKAGES[@]}"
+APT_PACKAGES=(g++ make python3 iproute2 iptables iputils-ping procps kmod "${LAB_PACKAGES[@]}" openssl tinyproxy-bin
   iperf3 wireguard-go wireguard-tools jq)
 
 missing=()

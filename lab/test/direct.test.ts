@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CONNECT_ARGS,
+  echoThroughTunnel,
   FerryRun,
   inNs,
   labDown,
@@ -9,31 +10,10 @@ import {
   SERVER,
   SERVER_PPP,
   serverLog,
+  sha256,
   snapshot,
   type Topology,
 } from "./lab.js";
-
-/** Sends `bytes` to the VM's TCP echo service (port 7) through the tunnel and returns what came back. */
-async function echoThroughTunnel(ns: string, bytes: Buffer): Promise<Buffer> {
-  const script = `
-    const s = require("net").connect(7, "${SERVER_PPP}");
-    const chunks = []; let n = 0; const total = ${bytes.length};
-    process.stdin.pipe(s);
-    s.on("data", (c) => { chunks.push(c); n += c.length; if (n >= total) { process.stdout.write(Buffer.concat(chunks)); s.destroy(); } });
-    s.on("error", (e) => { console.error(e.message); process.exit(1); });`;
-  const { spawn } = await import("node:child_process");
-  return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script]);
-    const out: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
-    child.on("exit", (code) =>
-      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`echo exited ${code}`)),
-    );
-    child.stdin.end(bytes);
-  });
-}
-
-const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 describe.each<Topology>(["public", "nat-helper"])("ferry connect to Debian's pptpd (%s)", (topology) => {
   let before: string;

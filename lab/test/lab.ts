@@ -3,13 +3,14 @@
  * JSON events read line by line. Everything here addresses only the lab's own namespaces.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const LAB = fileURLToPath(new URL("..", import.meta.url));
-const FERRY = fileURLToPath(new URL("../../packages/pptp-client/bin/ferry.js", import.meta.url));
+export const LAB = fileURLToPath(new URL("..", import.meta.url));
+const FERRY = fileURLToPath(new URL("../../packages/cli/bin/ferry.js", import.meta.url));
 
 export const SERVER = "198.51.100.10";
 export const SERVER_PPP = "10.200.0.1";
@@ -25,7 +26,7 @@ export const CONNECT_ARGS: readonly string[] = [
   "10.200.0.0/24",
 ];
 
-export type Topology = "public" | "nat-helper" | "nat-nohelper";
+export type Topology = "public" | "nat-helper" | "nat-nohelper" | "nat-dropgre" | "cgnat" | "proxy-only";
 export type Variant = "require-128" | "stateful" | "40" | "none";
 
 export async function sh(command: string, args: readonly string[], timeoutMs = 120_000): Promise<string> {
@@ -69,18 +70,21 @@ export class FerryRun {
   private readonly child: ChildProcess;
   private waiters: (() => void)[] = [];
 
-  constructor(ns: string, args: readonly string[], password = PASSWORD) {
+  readonly startedAt = Date.now();
+  /** Milliseconds from the start to each event, in the order of `events`. */
+  readonly arrivals: number[] = [];
+
+  constructor(ns: string, args: readonly string[], password = PASSWORD, env: NodeJS.ProcessEnv = {}) {
     this.child = spawn(
       "ip",
       ["netns", "exec", ns, process.execPath, FERRY, "connect", "--json", "--password-stdin", ...args],
-      {
-        stdio: ["pipe", "pipe", "pipe"],
-      },
+      { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } },
     );
     this.child.stdin?.end(`${password}\n`);
     createInterface({ input: this.child.stdout! }).on("line", (line) => {
       try {
         this.events.push(JSON.parse(line) as FerryEvent);
+        this.arrivals.push(Date.now() - this.startedAt);
       } catch {
         this.stderr.push(`not JSON: ${line}`);
       }
@@ -93,15 +97,15 @@ export class FerryRun {
     });
   }
 
-  /** Resolves with the first event named `name`, or rejects after `timeoutMs` (or if ferry exits first). */
-  async waitFor(name: string, timeoutMs = 30_000): Promise<FerryEvent> {
+  /** Resolves with the `occurrence`th event named `name`; rejects after `timeoutMs` or if ferry exits first. */
+  async waitFor(name: string, timeoutMs = 30_000, occurrence = 1): Promise<FerryEvent> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.exited.then(() => {
       exited = true;
     });
     for (;;) {
-      const found = this.events.find((e) => e.event === name);
+      const found = this.events.filter((e) => e.event === name)[occurrence - 1];
       if (found !== undefined) return found;
       if (exited || Date.now() > deadline) {
         throw new Error(
@@ -115,6 +119,12 @@ export class FerryRun {
     }
   }
 
+  /** Milliseconds from the start of the run to the first event named `name`. */
+  elapsedUntil(name: string): number | undefined {
+    const index = this.events.findIndex((e) => e.event === name);
+    return index < 0 ? undefined : this.arrivals[index];
+  }
+
   interrupt(): void {
     this.child.kill("SIGINT");
   }
@@ -123,3 +133,24 @@ export class FerryRun {
     this.child.kill("SIGKILL");
   }
 }
+
+/** Sends `bytes` to the VM's TCP echo service (port 7) through the tunnel and returns what came back. */
+export function echoThroughTunnel(ns: string, bytes: Buffer): Promise<Buffer> {
+  const script = `
+    const s = require("net").connect(7, "${SERVER_PPP}");
+    const chunks = []; let n = 0; const total = ${bytes.length};
+    process.stdin.pipe(s);
+    s.on("data", (c) => { chunks.push(c); n += c.length; if (n >= total) { process.stdout.write(Buffer.concat(chunks)); s.destroy(); } });
+    s.on("error", (e) => { console.error(e.message); process.exit(1); });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script]);
+    const out: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`echo exited ${code}`)),
+    );
+    child.stdin.end(bytes);
+  });
+}
+
+export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
