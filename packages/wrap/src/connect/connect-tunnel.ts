@@ -6,7 +6,7 @@
  * The policy is the sans-IO core; this is the adapter that runs tunnels for it, owns its one timer, reads the network
  * it is on and keeps the remembered decisions.
  */
-import type { FerryError, SessionOptions } from "@ferry/pptp-client";
+import type { FerryError, SessionOptions, SessionStats } from "@ferry/pptp-client";
 import {
   type ConfigureNetwork,
   DeadlineTimer,
@@ -71,6 +71,8 @@ export interface Connection {
   disconnect(): void;
   /** The outcome: connected at some point or not, and the error that ended it unless the user did. */
   readonly closed: Promise<TunnelOutcome>;
+  /** The running tunnel's figures; undefined between tunnels (connecting, reconnecting). */
+  stats(): SessionStats | undefined;
 }
 
 export function connect(options: ConnectOptions, deps: ConnectDeps = defaultConnectDeps): Connection {
@@ -96,6 +98,10 @@ class Connector implements Connection {
     private readonly deps: ConnectDeps,
   ) {
     this.closed = this.run();
+  }
+
+  stats(): SessionStats | undefined {
+    return this.current?.stats();
   }
 
   disconnect(): void {

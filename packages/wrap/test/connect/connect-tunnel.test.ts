@@ -1,4 +1,4 @@
-import { codedError, type FerryError } from "@ferry/pptp-client";
+import { codedError, type FerryError, type SessionStats } from "@ferry/pptp-client";
 import { failed, opened, type Tunnel, type TunnelEvent, type TunnelOutcome } from "@ferry/pptp-client/tunnel";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ConnectDeps, RelayConfig } from "../../src/connect/connect-deps.js";
@@ -24,6 +24,19 @@ const CONNECTED: TunnelEvent = {
   mtu: 1396,
   mppe: { strength: 128, stateless: true },
   authMethod: "mschapv2",
+};
+
+const NO_TRAFFIC: SessionStats = {
+  bytesIn: 0,
+  bytesOut: 0,
+  packetsIn: 0,
+  packetsOut: 0,
+  lost: 0,
+  reordered: 0,
+  duplicates: 0,
+  dropped: 0,
+  txDropped: 0,
+  lastRttMs: undefined,
 };
 
 /** A tunnel the test drives: it emits what the test says and ends when told (or soon after disconnect()). */
@@ -56,8 +69,8 @@ class FakeTunnel implements Tunnel {
     queueMicrotask(() => this.end());
   }
 
-  stats(): never {
-    throw new Error("not used");
+  stats(): SessionStats {
+    return { ...NO_TRAFFIC, packetsIn: this.disconnects };
   }
 }
 
@@ -183,6 +196,20 @@ describe("connect in auto mode", () => {
     connection.disconnect();
     expect(await connection.closed).toEqual({ connected: true });
     expect(remembered(h)).toMatchObject({ transport: "wrap" });
+  });
+
+  it("shows the running tunnel's figures, and none between tunnels", async () => {
+    const h = harness();
+    const { connection } = start(h, { transport: "wrap" });
+    expect(connection.stats()).toBeUndefined();
+    await settle();
+    h.wraps[0]!.emit(CONNECTED);
+    expect(connection.stats()).toEqual(NO_TRAFFIC);
+    h.wraps[0]!.end(codedError("RELAY_CONNECTION_LOST", "The relay connection broke.", "-"));
+    await settle();
+    expect(connection.stats()).toBeUndefined();
+    connection.disconnect();
+    await connection.closed;
   });
 
   it("honours a configured GRE window", async () => {
