@@ -169,10 +169,10 @@ class Connector implements Connection {
   }
 
   private async firstTunnel(): Promise<Opened> {
-    const { transport, relay } = this.options;
-    // Without a relay, `auto` has nowhere to fall back to: it is direct, and GRE_TIMEOUT explains a blocked path.
-    const mode: TransportMode = transport === "auto" && relay === undefined ? "direct" : transport;
+    const { transport: mode, relay } = this.options;
     if (mode === "wrap" && relay === undefined) return { ok: false, error: noRelayError() };
+    // Without a relay, `auto` has nowhere to fall back to: it is direct, and GRE_TIMEOUT explains a blocked path.
+    if (mode === "auto" && relay === undefined) return this.openDecided(DIRECT_FOR_LACK_OF_RELAY, undefined);
     const policy = new TransportPolicy({
       mode,
       ...(this.options.greTimeoutMs === undefined ? {} : { greTimeoutMs: this.options.greTimeoutMs }),
@@ -364,6 +364,12 @@ class Connector implements Connection {
     });
   }
 }
+
+const DIRECT_FOR_LACK_OF_RELAY: TransportDecision = {
+  transport: "direct",
+  why: "No relay is configured, so the connection is direct (TCP 1723 and GRE).",
+  learned: false,
+};
 
 /** A tunnel, or why there is none; no error when the user disconnected first. */
 type Opened =

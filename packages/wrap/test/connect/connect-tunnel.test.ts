@@ -311,7 +311,11 @@ describe("connect in auto mode", () => {
     h.directs[0]!.emit({ type: "call-established", callId: 7, peerCallId: 0 });
     await vi.advanceTimersByTimeAsync(5000);
     expect(h.wraps).toHaveLength(0);
-    expect(events[0]).toMatchObject({ type: "transport-decided", transport: "direct" });
+    expect(events[0]).toMatchObject({
+      type: "transport-decided",
+      transport: "direct",
+      why: /No relay is configured/,
+    });
     h.directs[0]!.end(codedError("GRE_TIMEOUT", "No GRE.", "-"));
     expect((await connection.closed).error?.code).toBe("GRE_TIMEOUT");
   });
