@@ -1,5 +1,6 @@
 #include "gre.h"
 
+#include <linux/filter.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,6 +49,44 @@ Napi::Value ConnectGre(const Napi::CallbackInfo& info) {
   int fd = FdArg(info[0]);
   sockaddr_in server = Ipv4SocketAddress(Ipv4Arg(info[1]));
   if (connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) < 0) throw ErrnoError(env, "connect", errno);
+  return env.Undefined();
+}
+
+// Classic BPF run on every GRE packet the host receives, from its IPv4 header on: keeps enhanced GRE (version 1,
+// no checksum or routing) with a key whose Call ID, at GRE offset 6, is 0. No session has Call ID 0, so a probe
+// socket never gets a copy of the data traffic (a raw socket is otherwise handed all of the host's GRE).
+constexpr sock_filter kGreProbeFilter[] = {
+    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),             // X = IPv4 header length (4 * IHL)
+    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0),              // A = GRE flags and version
+    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xe007),        //   checksum, routing, key and version bits:
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2001, 0, 3),  //   key only, version 1, or drop
+    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 6),              // A = Call ID (the key's low 16 bits)
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),       //   0, or drop
+    BPF_STMT(BPF_RET | BPF_K, 0xffff),                  // keep the whole packet (an IPv4 datagram fits)
+    BPF_STMT(BPF_RET | BPF_K, 0),                       // drop
+};
+
+constexpr sock_filter kDropAll[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+
+template <size_t N>
+void AttachFilter(Napi::Env env, int fd, const sock_filter (&filter)[N]) {
+  sock_fprog program{static_cast<unsigned short>(N), const_cast<sock_filter*>(filter)};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0) {
+    throw ErrnoError(env, "setsockopt", errno);
+  }
+}
+
+// What arrived between socket() and the filter came unfiltered: with everything dropped meanwhile, the queue is
+// emptied, then kGreProbeFilter takes over (as libpcap does), so no probe that passes it is discarded.
+Napi::Value FilterGreProbes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info[0]);
+  AttachFilter(env, fd, kDropAll);
+  uint8_t discard;
+  for (;;) {
+    if (recv(fd, &discard, sizeof discard, MSG_DONTWAIT | MSG_TRUNC) < 0 && errno != EINTR) break;
+  }
+  AttachFilter(env, fd, kGreProbeFilter);
   return env.Undefined();
 }
 
@@ -100,7 +139,8 @@ Napi::Value SendGre(const Napi::CallbackInfo& info) {
 
 class GreSource : public PacketSource {
  public:
-  GreSource(size_t capacity, in_addr source) : source_(source), iovecs_(capacity), messages_(capacity) {}
+  GreSource(size_t capacity, in_addr source, bool keepIpHeader)
+      : source_(source), keepIpHeader_(keepIpHeader), iovecs_(capacity), messages_(capacity) {}
 
   int Fill(int fd, PacketBatch& batch, ReaderStats& stats) override {
     size_t capacity = batch.Capacity();
@@ -136,7 +176,8 @@ class GreSource : public PacketSource {
   const char* Syscall() const override { return "recvmmsg"; }
 
  private:
-  // Strips the IPv4 header (its length from IHL) and drops anything not GRE from the expected source.
+  // Strips the IPv4 header (its length from IHL) unless asked to keep it, and drops anything not GRE from the
+  // expected source.
   void KeepGrePayload(PacketBatch& batch, size_t slot, size_t length, ReaderStats& stats) {
     const uint8_t* ip = batch.Slot(slot);
     size_t headerLength = static_cast<size_t>(ip[0] & 0x0f) * 4;
@@ -147,10 +188,12 @@ class GreSource : public PacketSource {
       stats.ignored++;
       return;
     }
-    batch.Keep(slot, headerLength, length - headerLength);
+    size_t start = keepIpHeader_ ? 0 : headerLength;
+    batch.Keep(slot, start, length - start);
   }
 
   in_addr source_;
+  bool keepIpHeader_;
   std::vector<iovec> iovecs_;
   std::vector<mmsghdr> messages_;
 };
@@ -160,11 +203,12 @@ class GreSource : public PacketSource {
 void InitGre(Napi::Env env, Napi::Object exports) {
   exports.Set("openGre", Napi::Function::New(env, OpenGre, "openGre"));
   exports.Set("connectGre", Napi::Function::New(env, ConnectGre, "connectGre"));
+  exports.Set("filterGreProbes", Napi::Function::New(env, FilterGreProbes, "filterGreProbes"));
   exports.Set("sendGre", Napi::Function::New(env, SendGre, "sendGre"));
 }
 
-std::unique_ptr<PacketSource> MakeGreSource(size_t capacity, in_addr source) {
-  return std::make_unique<GreSource>(capacity, source);
+std::unique_ptr<PacketSource> MakeGreSource(size_t capacity, in_addr source, bool keepIpHeader) {
+  return std::make_unique<GreSource>(capacity, source, keepIpHeader);
 }
 
 }  // namespace ferry

@@ -10,10 +10,12 @@
 
 namespace ferry {
 
-// openGre(bufferBytes) -> fd; connectGre(fd, address); sendGre(fd, packets, address?) -> { sent, error? }.
+// openGre(bufferBytes) -> fd; connectGre(fd, address); filterGreProbes(fd);
+// sendGre(fd, packets, address?) -> { sent, error? }.
 void InitGre(Napi::Env env, Napi::Object exports);
 
-// Keeps GRE packets whose IPv4 source is `source` (INADDR_ANY keeps all), without their IPv4 header.
-std::unique_ptr<PacketSource> MakeGreSource(size_t capacity, in_addr source);
+// Keeps GRE packets whose IPv4 source is `source` (INADDR_ANY keeps all): without their IPv4 header, or with it when
+// `keepIpHeader` (so that JavaScript can read who sent them).
+std::unique_ptr<PacketSource> MakeGreSource(size_t capacity, in_addr source, bool keepIpHeader);
 
 }  // namespace ferry

@@ -20,7 +20,8 @@ std::unique_ptr<PacketSource> MakeSource(Napi::Env env, const std::string& kind,
   if (kind == "gre") {
     in_addr source{};
     if (options.Has("source") && !options.Get("source").IsUndefined()) source = Ipv4Arg(options.Get("source"));
-    return MakeGreSource(capacity, source);
+    bool keepIpHeader = options.Has("ipHeader") && options.Get("ipHeader").ToBoolean().Value();
+    return MakeGreSource(capacity, source, keepIpHeader);
   }
   throw Napi::TypeError::New(env, "kind must be \"tun\" or \"gre\"");
 }

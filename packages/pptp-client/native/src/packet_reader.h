@@ -1,6 +1,6 @@
 // A uv_poll watcher on a non-blocking fd that drains it in batches and hands JavaScript one array per wake-up.
 //
-//   new PacketReader(fd, "tun" | "gre", onPackets(packets: Uint8Array[]), onError(error), { maxBatch?, source? })
+//   new PacketReader(fd, "tun" | "gre", onPackets(packets: Uint8Array[]), onError(error), { maxBatch?, source?, ipHeader? })
 //   reader.stop()    stops watching (the fd stays open: the owner closes it after stopping)
 //   reader.stats()   { wakeups, packets, ignored, truncated, errors, lastError? }
 #pragma once

@@ -27,6 +27,8 @@ export interface NativeReaderOptions {
   readonly maxBatch?: number;
   /** GRE only: keep packets from this IPv4 source only. */
   readonly source?: string;
+  /** GRE only: hand over packets with their IPv4 header (which names the source) instead of stripping it. */
+  readonly ipHeader?: boolean;
 }
 
 export interface NativePacketReader {
@@ -46,6 +48,8 @@ export interface NativeAddon {
   writeTun(fd: number, packets: readonly Uint8Array[]): NativeWriteResult;
   openGre(bufferBytes?: number): number;
   connectGre(fd: number, address: string): void;
+  /** Keeps only enhanced GRE with Call ID 0 (probes) on a raw GRE socket: a classic BPF filter. */
+  filterGreProbes(fd: number): void;
   sendGre(fd: number, packets: readonly Uint8Array[], address?: string): NativeWriteResult;
   closeFd(fd: number): void;
   PacketReader: new (

@@ -65,10 +65,18 @@ export abstract class PacketFd {
 
   /** Hands a batch to the kernel without blocking; returns how many it took. Never throws. */
   send(packets: readonly Uint8Array[]): number {
+    return this.sendWith(packets, (fd, batch) => this.write(fd, batch));
+  }
+
+  /** send() through another write (e.g. to an address of the caller's choosing), counted the same way. */
+  protected sendWith(
+    packets: readonly Uint8Array[],
+    write: (fd: number, packets: readonly Uint8Array[]) => NativeWriteResult,
+  ): number {
     if (packets.length === 0) return 0;
     let result: NativeWriteResult;
     try {
-      result = this.closed ? { sent: 0 } : this.write(this.fd, packets);
+      result = this.closed ? { sent: 0 } : write(this.fd, packets);
     } catch (error) {
       result = { sent: 0, error: (error as { code?: string }).code ?? "UNKNOWN" };
     }

@@ -5,6 +5,11 @@
 
 export { configureLinuxNetwork, type NetworkChoice } from "../direct/configure-linux.js";
 export { type DirectTunnelOptions, openDirectTunnel, resolveServer } from "../direct/direct-tunnel.js";
+export {
+  type GreDatagram,
+  GreProbeSocket,
+  type GreProbeSocketOptions,
+} from "../io/gre-probe-socket.js";
 export { GreSocket, type GreSocketOptions } from "../io/gre-socket.js";
 export { failed, type IoResult, opened } from "../io/io-result.js";
 export { type LeftoverOutcome, restoreLeftovers } from "../os/restore-leftovers.js";

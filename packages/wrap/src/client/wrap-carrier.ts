@@ -166,9 +166,13 @@ export class WrapCarrier implements PptpCarrier {
   }
 
   sendGre(packets: readonly Uint8Array[]): void {
+    // Judged once per batch: frames written in this wake-up stay in bufferedAmount until the socket takes them, so
+    // counting them would drop the tail of every burst on an idle link. Bytes still unsent from earlier wake-ups
+    // are the congestion that must turn into loss.
+    const congested = this.ws.bufferedAmount > GRE_BACKPRESSURE_BYTES;
     this.input(() => {
       for (const packet of packets) {
-        if (this.ws.bufferedAmount > GRE_BACKPRESSURE_BYTES) this.greDroppedBackpressure++;
+        if (congested) this.greDroppedBackpressure++;
         else {
           this.session.sendGre(packet);
           this.flushFrames();

@@ -10,7 +10,7 @@
 
 import { parseIpv4 } from "@ferry/pptp-client/wire";
 import { type CgnatEvidence, cgnatEvidence, isCgnatAddress } from "../detect/cgnat.js";
-import type { Observations, RelayObservation, ReplyFailure } from "./observations.js";
+import type { Observations, RelayGreObservation, RelayObservation, ReplyFailure } from "./observations.js";
 import { explainOverhead, SAFE_TUNNEL_MTU, TCP_IPV4_HEADERS, tunnelMtuAdvice } from "./tunnel-mtu.js";
 
 export type FindingStatus = "ok" | "warn" | "fail" | "skip";
@@ -24,6 +24,7 @@ export type FindingId =
   | "cgnat"
   | "path-mtu"
   | "relay"
+  | "relay-gre"
   | "verdict";
 
 export interface Finding {
@@ -78,7 +79,7 @@ const LOAD_HELPER =
   "On a Linux NAT gateway, load the PPTP connection-tracking helpers: modprobe nf_conntrack_pptp; modprobe " +
   "nf_nat_pptp. A router without passthrough needs new firmware or replacing.";
 
-const TITLES: Readonly<Record<Exclude<FindingId, "relay">, string>> = {
+const TITLES: Readonly<Record<Exclude<FindingId, "relay" | "relay-gre">, string>> = {
   "tcp-1723": "TCP 1723 (the PPTP control channel)",
   "control-connection": "PPTP control connection and call",
   "gre-return": "GRE (IP protocol 47) coming back",
@@ -645,6 +646,79 @@ function relayFinding(relay: RelayObservation): Finding {
   return finding("relay", "fail", title, error.message, error.hint, { ...data, code: error.code });
 }
 
+/**
+ * A GRE probe to the relay says whether this network passes GRE at all; next to the direct GRE test it says on
+ * which side of the path GRE is lost.
+ */
+function relayGreFinding(relay: RelayObservation, probe: RelayGreObservation, direct: GreState): Finding {
+  const address = relay.relayAddress ?? "";
+  const title = `GRE to the relay (${address})`;
+  if (probe.outcome === "unavailable") {
+    return probe.needsRoot
+      ? skip(
+          "relay-gre",
+          title,
+          `Not tried: a GRE probe needs a raw socket, and raw sockets need root (${probe.error}).`,
+          "Run ferry diagnose as root (sudo) to test GRE.",
+        )
+      : skip("relay-gre", title, `Not tried: the raw GRE socket could not be opened (${probe.error}).`);
+  }
+  const data = { relayAddress: address, sent: probe.sent };
+  if (probe.outcome === "answered") {
+    const seen =
+      `GRE reaches the relay and comes back: a GRE probe to ${address} was answered in ${probe.roundTripMs} ms, ` +
+      "so this network passes IP protocol 47 both ways.";
+    if (direct !== "silent") {
+      return finding("relay-gre", "ok", title, seen, undefined, { ...data, roundTripMs: probe.roundTripMs });
+    }
+    return finding(
+      "relay-gre",
+      "ok",
+      title,
+      `${seen} The GRE that does not come back from the PPTP server is lost on the server's side of the path: ` +
+        "its firewall, or the NAT in front of it.",
+      "On the server, allow GRE in and out (iptables -A INPUT -p gre -j ACCEPT) and, if it sits behind NAT, " +
+        "forward IP protocol 47 to it with TCP 1723. Until then, the relay works around it.",
+      { ...data, roundTripMs: probe.roundTripMs },
+    );
+  }
+  const silence = `GRE to the relay gets no answer: ${probe.sent} GRE probe${probe.sent === 1 ? "" : "s"} to ${address} went unanswered for ${probe.waitedMs} ms.`;
+  const noData = { ...data, waitedMs: probe.waitedMs };
+  if (probe.sent === 0) {
+    return finding(
+      "relay-gre",
+      "fail",
+      title,
+      `${silence} This computer refused to send them: its own firewall blocks GRE.`,
+      "Allow GRE out in the local firewall (iptables -A OUTPUT -p gre -j ACCEPT).",
+      noData,
+    );
+  }
+  if (direct === "came-back") {
+    return finding(
+      "relay-gre",
+      "warn",
+      title,
+      `${silence} GRE from the PPTP server does come back, so it is the relay's network that drops GRE: direct ` +
+        "PPTP is not affected, and the relay carries PPTP over TLS anyway.",
+      "Tell the relay's administrator that GRE probes to it go unanswered (its firewall drops IP protocol 47).",
+      noData,
+    );
+  }
+  const blocked =
+    direct === "silent"
+      ? "GRE does not come back from the PPTP server either: this network blocks GRE (IP protocol 47)"
+      : "Most likely this network blocks GRE (IP protocol 47), though a firewall in front of the relay could too";
+  return finding(
+    "relay-gre",
+    "fail",
+    title,
+    `${silence} ${blocked}; direct PPTP needs GRE both ways.`,
+    `${ALLOW_GRE} ${LOAD_HELPER} If you cannot change the network, ${USE_RELAY}`,
+    noData,
+  );
+}
+
 const relays: Rule = (o) => {
   if (o.relays === undefined) return undefined;
   if (o.relays.length === 0) {
@@ -657,7 +731,15 @@ const relays: Rule = (o) => {
       ),
     ];
   }
-  return o.relays.map(relayFinding);
+  // A GRE probe's finding reads the direct GRE test too: it decides once that has.
+  const direct = greState(o);
+  const probed = o.relays.some((relay) => relay.gre !== undefined);
+  if (probed && direct === undefined) return undefined;
+  return o.relays.flatMap((relay) =>
+    relay.gre === undefined
+      ? [relayFinding(relay)]
+      : [relayFinding(relay), relayGreFinding(relay, relay.gre, direct ?? "untested")],
+  );
 };
 
 function statusOf(findings: readonly Finding[], id: FindingId): FindingStatus | undefined {

@@ -89,11 +89,28 @@ export type PathMtuObservation =
   /** ping could not run at all (missing binary, ...). */
   | { readonly outcome: "failed"; readonly error: string };
 
+/** A GRE probe to the address a relay answers them on (PROTOCOL.md section 6.5). */
+export type RelayGreObservation =
+  | {
+      /** A probe-reply came back: GRE gets from this network to the relay and back. */
+      readonly outcome: "answered";
+      readonly roundTripMs: number;
+      /** Probes sent before the reply came. */
+      readonly sent: number;
+    }
+  | { readonly outcome: "no-answer"; readonly waitedMs: number; readonly sent: number }
+  /** The raw GRE socket could not be opened; `needsRoot` when the process lacks the privilege. */
+  | { readonly outcome: "unavailable"; readonly needsRoot: boolean; readonly error: string };
+
 export interface RelayProbeResult {
   /** Reachable, TLS verified, and the relay welcomed us. */
   readonly ok: boolean;
   /** The address the relay sees this computer connect from (its welcome message). */
   readonly observedAddress?: string;
+  /** The address the relay answers GRE probes on (its welcome); absent when it answers none. */
+  readonly relayAddress?: string;
+  /** The GRE probe to relayAddress, when there is one. */
+  readonly gre?: RelayGreObservation;
   readonly error?: WrapError;
 }
 

@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { parseIpv4 } from "@ferry/pptp-client/wire";
 import { Allowlist } from "../relay/allowlist.js";
 import { TokenSet } from "../relay/relay-tokens.js";
 import {
@@ -16,7 +17,7 @@ import {
 
 export const RELAY_USAGE = `Usage: ferry-relay --listen HOST:PORT --cert FILE --key FILE --tokens-file FILE --allow HOST[,HOST...]
                    [--metrics HOST:PORT] [--max-sessions N] [--max-sessions-per-source N]
-                   [--drain-seconds N] [--client-ca FILE [--require-client-cert]]
+                   [--drain-seconds N] [--client-ca FILE [--require-client-cert]] [--gre-probe-address IPV4]
 
   --listen HOST:PORT          where clients connect (TLS WebSocket, path /ferry), e.g. 0.0.0.0:443
   --cert FILE, --key FILE     the relay's PEM certificate (chain) and private key
@@ -28,6 +29,8 @@ export const RELAY_USAGE = `Usage: ferry-relay --listen HOST:PORT --cert FILE --
   --drain-seconds N           on SIGTERM/SIGINT, how long sessions drain after goaway (default ${DEFAULT_DRAIN_MS / 1000})
   --client-ca FILE            accept TLS client certificates signed by this CA in place of a token
   --require-client-cert       with --client-ca: refuse clients without a valid certificate
+  --gre-probe-address IPV4    the address clients send GRE probes to, when it is not the relay's own address
+                              toward the servers (a relay behind a 1:1 NAT names its public address)
 `;
 
 export interface RelayArgs {
@@ -42,6 +45,7 @@ export interface RelayArgs {
   readonly drainMs: number;
   readonly clientCa?: string;
   readonly requireClientCert: boolean;
+  readonly greProbeAddress?: string;
 }
 
 export type ArgsResult =
@@ -81,6 +85,10 @@ export function parseRelayArgs(argv: readonly string[]): ArgsResult {
   if (values["require-client-cert"] && values["client-ca"] === undefined) {
     return { ok: false, message: "--require-client-cert needs --client-ca." };
   }
+  const greProbeAddress = values["gre-probe-address"];
+  if (greProbeAddress !== undefined && parseIpv4(greProbeAddress) === undefined) {
+    return { ok: false, message: `--gre-probe-address ${greProbeAddress} is not an IPv4 address.` };
+  }
   return {
     ok: true,
     value: {
@@ -95,6 +103,7 @@ export function parseRelayArgs(argv: readonly string[]): ArgsResult {
       drainMs: drainSeconds * 1000,
       ...(values["client-ca"] === undefined ? {} : { clientCa: values["client-ca"] }),
       requireClientCert: values["require-client-cert"] ?? false,
+      ...(greProbeAddress === undefined ? {} : { greProbeAddress }),
     },
   };
 }
@@ -116,6 +125,7 @@ function parse(argv: readonly string[]) {
       "drain-seconds": { type: "string" },
       "client-ca": { type: "string" },
       "require-client-cert": { type: "boolean" },
+      "gre-probe-address": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -177,6 +187,7 @@ export async function loadRelayOptions(args: RelayArgs): Promise<OptionsResult> 
       maxSessions: args.maxSessions,
       maxSessionsPerSource: args.maxSessionsPerSource,
       drainMs: args.drainMs,
+      ...(args.greProbeAddress === undefined ? {} : { greProbeAddress: args.greProbeAddress }),
     },
   };
 }

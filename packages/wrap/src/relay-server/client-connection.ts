@@ -21,6 +21,8 @@ export interface ConnectionContext {
   /** The hello's server to an IPv4 address, undefined when it does not resolve. */
   readonly resolve: (name: string) => Promise<string | undefined>;
   readonly serverPort: number;
+  /** welcome's relayAddress, given the relay's address on its TCP connection to the server ("" for none). */
+  readonly relayAddress: (localAddress: string | undefined) => string;
   /** Monotonic milliseconds: the session's `now`. */
   readonly clock: () => number;
   readonly log: RelayLog;
@@ -34,6 +36,7 @@ export interface ConnectionContext {
 export class ClientConnection {
   private server: Socket | undefined;
   private gre: GreLink | undefined;
+  private unsentAtWakeUp: number | undefined;
   private readonly timer = new DeadlineTimer(
     () => {
       this.session.handleTimeout(this.context.clock());
@@ -69,6 +72,21 @@ export class ClientConnection {
       this.context.gone(this);
     });
     this.pump();
+  }
+
+  /**
+   * The WebSocket's unsent bytes as they were when this wake-up began: GRE frames sent in the same wake-up sit in
+   * bufferedAmount until the socket takes them, and counting them would drop the tail of every burst on an idle
+   * link. What earlier wake-ups left unsent is the congestion that must turn into loss.
+   */
+  private unsentBeforeThisWakeUp(): number {
+    if (this.unsentAtWakeUp === undefined) {
+      this.unsentAtWakeUp = this.ws.bufferedAmount;
+      queueMicrotask(() => {
+        this.unsentAtWakeUp = undefined;
+      });
+    }
+    return this.unsentAtWakeUp;
   }
 
   /** The WebSocket's unsent bytes (what backpressure decisions look at). */
@@ -145,7 +163,7 @@ export class ClientConnection {
   private dial(address: string): void {
     const translator = this.session.translator!;
     const link = this.context.router.attach(address, translator, (packet) => {
-      this.session.handleServerGre(packet, this.context.clock(), this.ws.bufferedAmount);
+      this.session.handleServerGre(packet, this.context.clock(), this.unsentBeforeThisWakeUp());
       this.pump();
     });
     if (!link.ok) {
@@ -161,7 +179,11 @@ export class ClientConnection {
     const socket = connect({ host: address, port: this.context.serverPort, noDelay: true });
     this.server = socket;
     socket.on("connect", () => {
-      this.session.serverConnected(this.context.clock(), this.observedAddress, "");
+      this.session.serverConnected(
+        this.context.clock(),
+        this.observedAddress,
+        this.context.relayAddress(socket.localAddress),
+      );
       this.pump();
     });
     socket.on("data", (data: Buffer) => {

@@ -12,11 +12,13 @@ import {
   type RelayCounters,
 } from "../relay/relay-counters.js";
 import type { SessionOutcome } from "../relay/relay-session.js";
+import type { GreProbeCounts } from "./gre-probe-answerer.js";
 
 export interface RelayState {
   activeSessions(): number;
   clientUnsentBytes(): number;
   draining(): boolean;
+  greProbes(): GreProbeCounts;
 }
 
 export class RelayMetrics {
@@ -106,6 +108,18 @@ export class RelayMetrics {
         this.reset();
         this.inc({ result: "answered" }, counters.probesAnswered);
         this.inc({ result: "ignored" }, counters.probesIgnored);
+      },
+    });
+    new Counter({
+      name: "ferry_relay_gre_probes_total",
+      help: "GRE packets with Call ID 0 (GRE probes): answered, or ignored (not a probe, or over 10 per second per source).",
+      labelNames: ["result"],
+      registers,
+      collect() {
+        this.reset();
+        const probes = state.greProbes();
+        this.inc({ result: "answered" }, probes.answered);
+        this.inc({ result: "ignored" }, probes.ignored);
       },
     });
   }

@@ -1,6 +1,7 @@
 /**
  * ferry-relay's server: HTTPS + WebSocket (`ferry.v1` at /ferry) for clients, one RelaySession per WebSocket,
- * session limits, Pings, health and metrics, and the graceful shutdown of PROTOCOL.md section 8.
+ * session limits, Pings, health and metrics, GRE probes (PROTOCOL.md section 6.5) when it may open a raw socket
+ * for them, and the graceful shutdown of section 8.
  */
 import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
@@ -10,6 +11,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
+import { parseIpv4 } from "@ferry/pptp-client/wire";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type WrapError, wrapError } from "../errors.js";
 import type { Allowlist } from "../relay/allowlist.js";
@@ -23,6 +25,7 @@ import { emitWrapFrame, WRAP_MAX_FRAME_LENGTH } from "../wire/frame.js";
 import { RELAY_ERROR_CODE, type RelayErrorCode } from "../wire/relay-messages.js";
 import { ClientConnection } from "./client-connection.js";
 import { type GreNetwork, rawGreNetwork } from "./gre-network.js";
+import { GreProbeAnswerer } from "./gre-probe-answerer.js";
 import { GreRouter } from "./gre-router.js";
 import { type RelayLog, stderrLog } from "./relay-log.js";
 import { RelayMetrics } from "./relay-metrics.js";
@@ -69,6 +72,11 @@ export interface RelayOptions {
   readonly serverPort?: number;
   /** Raw GRE sockets by default; tests pass an in-process network. */
   readonly greNetwork?: GreNetwork;
+  /**
+   * The IPv4 address welcome names for GRE probes (e.g. the relay's public address behind a 1:1 NAT). By default
+   * the relay's own address on its TCP connection to the server: the address it sends that server's GRE from.
+   */
+  readonly greProbeAddress?: string;
   /** Host name to IPv4 address; the system resolver by default. */
   readonly resolve?: (name: string) => Promise<string | undefined>;
   readonly log?: RelayLog;
@@ -118,6 +126,8 @@ class Relay implements RunningRelay {
   private readonly perSource = new Map<string, number>();
   private readonly callIds = new ServerCallIds<PptpTranslator>();
   private readonly router: GreRouter;
+  /** Undefined when the probe socket could not be opened: welcome then names no relayAddress. */
+  private probes: GreProbeAnswerer | undefined;
   private readonly log: RelayLog;
   private readonly clock = () => performance.now();
   private pinger: NodeJS.Timeout | undefined;
@@ -132,6 +142,7 @@ class Relay implements RunningRelay {
       activeSessions: () => this.connections.size,
       clientUnsentBytes: () => this.clientUnsentBytes(),
       draining: () => this.draining,
+      greProbes: () => this.probes?.counts() ?? { answered: 0, ignored: 0 },
     });
     try {
       this.https = createHttpsServer(
@@ -190,6 +201,7 @@ class Relay implements RunningRelay {
       }
       this.metricsServer = server;
     }
+    this.openProbes();
     this.pinger = setInterval(() => {
       for (const connection of this.connections) connection.ping();
     }, this.options.pingIntervalMs ?? PING_INTERVAL_MS);
@@ -200,6 +212,27 @@ class Relay implements RunningRelay {
 
   address(): AddressInfo {
     return this.https.address() as AddressInfo;
+  }
+
+  /** Answering GRE probes is optional (section 6.5): without the socket the relay works as before. */
+  private openProbes(): void {
+    const network = this.options.greNetwork ?? rawGreNetwork;
+    const port = network.openProbes?.();
+    if (port?.ok) {
+      this.probes = new GreProbeAnswerer(port.value, this.clock);
+      this.log("gre-probes", {
+        address: this.options.greProbeAddress ?? "the relay's address toward each server",
+      });
+    } else {
+      this.log("gre-probes-off", { reason: port?.error.message ?? "this GRE network has no probe socket" });
+    }
+  }
+
+  /** welcome's relayAddress for a session whose TCP connection to the server has `localAddress`. */
+  private relayAddressFor(localAddress: string | undefined): string {
+    if (this.probes === undefined) return "";
+    const address = this.options.greProbeAddress ?? unmappedAddress(localAddress ?? "");
+    return parseIpv4(address) === undefined ? "" : address;
   }
 
   metricsAddress(): AddressInfo | undefined {
@@ -244,6 +277,7 @@ class Relay implements RunningRelay {
     this.https.closeAllConnections();
     await listenerClosed;
     this.router.close();
+    this.probes?.close();
     this.wss.close();
     const metricsServer = this.metricsServer;
     if (metricsServer !== undefined) {
@@ -340,6 +374,7 @@ class Relay implements RunningRelay {
       router: this.router,
       resolve: this.options.resolve ?? resolveIpv4,
       serverPort: this.options.serverPort ?? PPTP_PORT,
+      relayAddress: (localAddress) => this.relayAddressFor(localAddress),
       clock: this.clock,
       log: this.log,
       welcomed: (c) => {
@@ -410,10 +445,14 @@ function refuseUpgrade(
 
 /** The WebSocket's TCP peer, as the wire's address text ("" if Node does not know it). */
 function observedAddressOf(request: IncomingMessage): string {
-  const address = request.socket.remoteAddress ?? "";
-  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  const text = v4 === null ? address : v4[1]!;
+  const text = unmappedAddress(request.socket.remoteAddress ?? "");
   return isWireAddress(text) ? text : "";
+}
+
+/** An IPv4 address as Node writes it on a dual-stack socket ("::ffff:a.b.c.d") as a dotted quad. */
+function unmappedAddress(address: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return v4 === null ? address : v4[1]!;
 }
 
 async function resolveIpv4(name: string): Promise<string | undefined> {

@@ -126,6 +126,16 @@ describe("refusals and endings", () => {
 });
 
 describe("backpressure (PROTOCOL.md section 7)", () => {
+  it("sends a whole burst on an idle link: its own unsent frames are not congestion", async () => {
+    const relay = await harness.relay({ echoGre: false });
+    const carrier = await harness.openOk({ relayUrl: relay.url() });
+    carrier.start(new RecordingHandlers());
+    // 64 full-size packets (about 100 KB, over the 64 KiB mark) in one batch, as the TUN reader delivers them.
+    carrier.sendGre(Array.from({ length: 64 }, () => new Uint8Array(WRAP_MAX_GRE_PACKET).fill(0x30)));
+    expect(carrier.stats.greDroppedBackpressure).toBe(0);
+    while (relay.greReceived < 64) await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
   it("drops GRE once 64 KiB wait unsent, and still delivers control bytes", { timeout: 30_000 }, async () => {
     const relay = await harness.relay({ echoGre: false });
     const carrier = await harness.openOk({ relayUrl: relay.url() });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluate, type Finding, type FindingId, settledFindings } from "../../src/diagnose/checklist.js";
-import type { Observations } from "../../src/diagnose/observations.js";
+import type { Observations, RelayGreObservation } from "../../src/diagnose/observations.js";
 import { FINE, GRE_SILENT } from "./observation-fixtures.js";
 
 const ORDER: FindingId[] = [
@@ -306,6 +306,98 @@ describe("evaluate", () => {
     expect(findings.map((f) => f.id)).toEqual(ORDER);
     expect(statuses(findings)).toMatchObject({ "tcp-1723": "skip", nat: "skip", relay: "skip" });
     expect(byId(findings, "tcp-1723").detail).toMatch(/Not measured/);
+  });
+});
+
+describe("the GRE probe to a relay", () => {
+  const RELAY_URL = "wss://relay.example.net/ferry";
+  const withProbe = (o: Observations, gre: RelayGreObservation): Observations => ({
+    ...o,
+    relays: [{ url: RELAY_URL, ok: true, observedAddress: "198.51.100.7", relayAddress: "192.0.2.80", gre }],
+  });
+  const ANSWERED: RelayGreObservation = { outcome: "answered", roundTripMs: 23, sent: 1 };
+  const SILENT: RelayGreObservation = { outcome: "no-answer", waitedMs: 1500, sent: 3 };
+
+  it("comes right after its relay's finding", () => {
+    const findings = evaluate(withProbe(FINE, ANSWERED));
+    expect(findings.map((f) => f.id)).toEqual([...ORDER.slice(0, -1), "relay-gre", "verdict"]);
+  });
+
+  it("GRE reaches the relay and comes back: ok, this network passes GRE", () => {
+    const gre = byId(evaluate(withProbe(FINE, ANSWERED)), "relay-gre");
+    expect(gre).toMatchObject({
+      status: "ok",
+      title: "GRE to the relay (192.0.2.80)",
+      data: { relayAddress: "192.0.2.80", roundTripMs: 23, sent: 1 },
+    });
+    expect(gre.detail).toMatch(/^GRE reaches the relay and comes back: .* in 23 ms/);
+    expect(gre.fix).toBeUndefined();
+  });
+
+  it("the relay answers while the server's GRE does not come back: the server's side drops GRE", () => {
+    const findings = evaluate(withProbe(GRE_SILENT, ANSWERED));
+    const gre = byId(findings, "relay-gre");
+    expect(gre.status).toBe("ok");
+    expect(gre.detail).toMatch(/lost on the server's side of the path: its firewall/);
+    expect(gre.fix).toMatch(/iptables -A INPUT -p gre/);
+    expect(byId(findings, "verdict").title).toBe("Verdict: use the relay: GRE is blocked");
+  });
+
+  it("GRE to the relay gets no answer and the server's GRE does not come back: this network blocks GRE", () => {
+    const gre = byId(evaluate(withProbe(GRE_SILENT, SILENT)), "relay-gre");
+    expect(gre).toMatchObject({
+      status: "fail",
+      data: { relayAddress: "192.0.2.80", waitedMs: 1500, sent: 3 },
+    });
+    expect(gre.detail).toMatch(
+      /^GRE to the relay gets no answer: 3 GRE probes to 192.0.2.80 went unanswered/,
+    );
+    expect(gre.detail).toMatch(/this network blocks GRE \(IP protocol 47\)/);
+    expect(gre.fix).toMatch(/PPTP passthrough/);
+  });
+
+  it("no answer while the PPTP call could not be tested: most likely this network blocks GRE", () => {
+    const gre = byId(
+      evaluate(
+        withProbe(
+          {
+            ...unrelated(FINE, "control", "call", "gre"),
+            tcp: { outcome: "timeout", elapsedMs: 5000, error: "ETIMEDOUT" },
+          },
+          SILENT,
+        ),
+      ),
+      "relay-gre",
+    );
+    expect(gre.status).toBe("fail");
+    expect(gre.detail).toMatch(/Most likely this network blocks GRE/);
+  });
+
+  it("no answer although the server's GRE comes back: the relay's network drops it, a warning", () => {
+    const gre = byId(evaluate(withProbe(FINE, SILENT)), "relay-gre");
+    expect(gre.status).toBe("warn");
+    expect(gre.detail).toMatch(/the relay's network that drops GRE/);
+    expect(gre.fix).toMatch(/relay's administrator/);
+  });
+
+  it("probes this computer refused to send: its own firewall", () => {
+    const gre = byId(evaluate(withProbe(GRE_SILENT, { ...SILENT, sent: 0 })), "relay-gre");
+    expect(gre).toMatchObject({ status: "fail", fix: expect.stringMatching(/OUTPUT -p gre/) });
+  });
+
+  it("without root: skip, run as root", () => {
+    const gre = byId(
+      evaluate(withProbe(FINE, { outcome: "unavailable", needsRoot: true, error: "EPERM" })),
+      "relay-gre",
+    );
+    expect(gre).toMatchObject({ status: "skip", fix: expect.stringMatching(/root/) });
+  });
+
+  it("waits for the direct GRE test before deciding, and then agrees with evaluate", () => {
+    const early = withProbe(unrelated(GRE_SILENT, "gre"), ANSWERED);
+    expect(settledFindings(early).map((f) => f.id)).not.toContain("relay-gre");
+    const done = withProbe(GRE_SILENT, ANSWERED);
+    expect(settledFindings(done)).toEqual(evaluate(done));
   });
 });
 

@@ -4,6 +4,7 @@ import { emitControlMessage } from "@ferry/pptp-client/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ControlExchange } from "../../src/diagnose/control-exchange.js";
+import { sccrp } from "../relay/relay-fixtures.js";
 
 /** Just enough of a net.Socket: the exchange listens for data/error/close and writes. */
 function fakeSocket(): { socket: Socket; emitter: EventEmitter; written: Uint8Array[] } {
@@ -13,18 +14,7 @@ function fakeSocket(): { socket: Socket; emitter: EventEmitter; written: Uint8Ar
   return { socket: emitter as unknown as Socket, emitter, written };
 }
 
-const SCCRP = emitControlMessage({
-  type: "start-control-connection-reply",
-  protocolVersion: 0x0100,
-  resultCode: 1,
-  errorCode: 0,
-  framingCapabilities: 1,
-  bearerCapabilities: 1,
-  maxChannels: 1,
-  firmwareRevision: 1,
-  hostName: "pac",
-  vendorName: "v",
-});
+const SCCRP = emitControlMessage(sccrp);
 const ECHO = emitControlMessage({ type: "echo-request", identifier: 7 });
 
 describe("ControlExchange", () => {
@@ -41,7 +31,7 @@ describe("ControlExchange", () => {
         }
         emitter.emit("data", stream.subarray(at));
         const reply = await exchange.reply("start-control-connection-reply", 1000);
-        expect(reply).toMatchObject({ outcome: "answered", message: { hostName: "pac" } });
+        expect(reply).toMatchObject({ outcome: "answered", message: { hostName: sccrp.hostName } });
       }),
       { numRuns: 100 },
     );

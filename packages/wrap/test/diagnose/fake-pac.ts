@@ -11,6 +11,7 @@ import {
   emitControlMessage,
   writeGreHeaderFields,
 } from "@ferry/pptp-client/wire";
+import { ocrp, startReply } from "../relay/relay-fixtures.js";
 
 export interface FakePacBehaviour {
   /** What to do on Start-Control-Connection-Request: a result code to answer, or misbehave. */
@@ -63,34 +64,12 @@ export async function startFakePac(behaviour: FakePacBehaviour): Promise<FakePac
           if (control === "close") socket.destroy();
           else if (control === "garbage") socket.write(Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n"));
           else if (control !== "silent") {
-            send({
-              type: "start-control-connection-reply",
-              protocolVersion: 0x0100,
-              resultCode: control,
-              errorCode: 0,
-              framingCapabilities: 1,
-              bearerCapabilities: 1,
-              maxChannels: 1,
-              firmwareRevision: 1,
-              hostName: "fake-pac",
-              vendorName: "Ferry tests",
-            });
+            send(startReply(control));
           }
         } else if (message.type === "outgoing-call-request") {
           const call = behaviour.call ?? 1;
           if (call === "silent") continue;
-          send({
-            type: "outgoing-call-reply",
-            callId: serverCallIdFor(message.callId),
-            peerCallId: message.callId,
-            resultCode: call,
-            errorCode: 0,
-            causeCode: 0,
-            connectSpeed: 10_000_000,
-            recvWindowSize: 64,
-            processingDelay: 0,
-            physicalChannelId: 0,
-          });
+          send(ocrp(serverCallIdFor(message.callId), message.callId, call));
           if (call === 1 && behaviour.sendGre) sendLcpOverGre(message.callId, greSockets);
         } else if (message.type === "stop-control-connection-request") {
           send({ type: "stop-control-connection-reply", resultCode: 1, errorCode: 0 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { evaluate } from "../../src/diagnose/checklist.js";
 import type { Observations } from "../../src/diagnose/observations.js";
 import { type PptpProbeOptions, type PptpStage, probePptp } from "../../src/diagnose/pptp-probe.js";
+import { sccrp } from "../relay/relay-fixtures.js";
 import { type FakePac, type FakePacBehaviour, startFakePac } from "./fake-pac.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -51,8 +52,8 @@ describe("probePptp against a loopback PAC", () => {
       outcome: "answered",
       resultCode: 1,
       errorCode: 0,
-      hostName: "fake-pac",
-      vendorName: "Ferry tests",
+      hostName: sccrp.hostName,
+      vendorName: sccrp.vendorName,
     });
     const call = observations.call;
     expect(call).toMatchObject({ outcome: "answered", resultCode: 1 });

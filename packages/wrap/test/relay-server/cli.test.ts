@@ -92,6 +92,9 @@ describe("parseRelayArgs", () => {
     expect(message([...baseArgs(), "--bogus"])).toContain("--bogus");
     expect(message(["--listen", "127.0.0.1:1"])).toContain("--cert is required");
     expect(message([...baseArgs(), "--require-client-cert"])).toContain("--client-ca");
+    expect(message(baseArgs({ "--gre-probe-address": "relay.example.com" }))).toContain(
+      "--gre-probe-address relay.example.com is not an IPv4 address",
+    );
     expect(parseRelayArgs(["--help"])).toEqual({ ok: false, help: true });
   });
 
@@ -106,11 +109,14 @@ describe("parseRelayArgs", () => {
 
 describe("loadRelayOptions", () => {
   it("reads the files and checks tokens and allowlist", async () => {
-    const args = parseRelayArgs(baseArgs());
+    const args = parseRelayArgs(baseArgs({ "--gre-probe-address": "192.0.2.44" }));
     if (!args.ok) throw new Error("expected ok");
     const loaded = await loadRelayOptions(args.value);
     expect(loaded.ok).toBe(true);
-    if (loaded.ok) expect(loaded.value.tokens.matches("abc123")).toBe(true);
+    if (loaded.ok) {
+      expect(loaded.value.tokens.matches("abc123")).toBe(true);
+      expect(loaded.value.greProbeAddress).toBe("192.0.2.44");
+    }
   });
 
   it("says which file it cannot read, and refuses a tokens file without tokens", async () => {

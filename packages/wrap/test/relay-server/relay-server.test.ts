@@ -2,6 +2,7 @@ import { request as httpsRequest } from "node:https";
 import { emitControlMessage } from "@ferry/pptp-client/wire";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Allowlist } from "../../src/relay/allowlist.js";
+import { emitGreProbe } from "../../src/relay/gre-probe.js";
 import { TokenSet } from "../../src/relay/relay-tokens.js";
 import { type RelayOptions, type RunningRelay, startRelay } from "../../src/relay-server/relay-server.js";
 import { emitWrapFrame } from "../../src/wire/frame.js";
@@ -37,9 +38,12 @@ afterEach(async () => {
   logLines.length = 0;
 });
 
-async function start(options: Partial<RelayOptions> = {}): Promise<RunningRelay> {
+async function start(
+  options: Partial<RelayOptions> = {},
+  probes: "open" | "refused" | "none" = "none",
+): Promise<RunningRelay> {
   pac = await FakePptpServer.start();
-  gre = new FakeGreNetwork();
+  gre = new FakeGreNetwork(probes);
   const tokens = TokenSet.of([TOKEN]);
   const allow = Allowlist.parse([SERVER, DEAD_SERVER, "pptp.test"]);
   if (!tokens.ok || !allow.ok) throw new Error("bad test configuration");
@@ -145,6 +149,52 @@ describe("ferry-relay over TLS on loopback", () => {
       () => (r.sessions() === 0 && gre.openTo(SERVER) === 0) || undefined,
       "sessions gone",
     );
+  });
+
+  describe("GRE probes (PROTOCOL.md section 6.5)", () => {
+    const probe = (id: number) => emitGreProbe({ type: "probe", id, sentAt: 1000 + id, seq: id });
+    const reply = (id: number) => emitGreProbe({ type: "probe-reply", id, sentAt: 1000 + id, seq: id });
+
+    it("names its address toward the server in welcome and answers probes to their source, 10 a second", async () => {
+      const r = await start({}, "open");
+      const { welcome } = await withCall(r, 7);
+      // The fake server listens on loopback, so that is the relay's address toward it.
+      expect(welcome.relayAddress).toBe("127.0.0.1");
+
+      const ids = Array.from({ length: 15 }, (_, i) => i + 1);
+      gre.probeFrom("198.51.100.9", ids.map(probe));
+      // Call ID 0 but not a probe: a probe-reply, and session-like GRE.
+      gre.probeFrom("198.51.100.9", [reply(99), greData(0)]);
+      gre.probeFrom("203.0.113.5", [probe(42)]);
+      expect(gre.probePort!.sent).toEqual([
+        ...ids.slice(0, 10).map((id) => ({ source: "198.51.100.9", packet: reply(id) })),
+        { source: "203.0.113.5", packet: reply(42) },
+      ]);
+      // Nothing of it reached the sessions or the server.
+      expect(gre.sent).toEqual([]);
+
+      const { body } = await get(r.metricsAddress()!.port, "/metrics");
+      expect(body).toContain('ferry_relay_gre_probes_total{result="answered"} 11');
+      expect(body).toContain('ferry_relay_gre_probes_total{result="ignored"} 7');
+      await r.shutdown({ drainMs: 0 });
+      expect(gre.probePort!.closed).toBe(true);
+    });
+
+    it("names the configured address instead when given one (a relay behind a 1:1 NAT)", async () => {
+      const r = await start({ greProbeAddress: "192.0.2.44" }, "open");
+      const { welcome } = await withCall(r, 7);
+      expect(welcome.relayAddress).toBe("192.0.2.44");
+    });
+
+    it("without the privilege for a probe socket names no address, says why in its log, and still relays", async () => {
+      const r = await start({ greProbeAddress: "192.0.2.44" }, "refused");
+      const { welcome, reply: callReply } = await withCall(r, 7);
+      expect(welcome.relayAddress).toBe("");
+      expect(callReply).toMatchObject({ type: "outgoing-call-reply", resultCode: 1 });
+      expect(
+        logLines.some((line) => line.startsWith("gre-probes-off") && line.includes("probes failed")),
+      ).toBe(true);
+    });
   });
 
   it("resolves host names itself and dials what they resolve to", async () => {
@@ -260,6 +310,26 @@ describe("ferry-relay over TLS on loopback", () => {
     await expectRefusal(withoutCert, "RELAY_AUTH_FAILED", 4001);
   });
 
+  it("sends a whole burst read in one wake-up to a client that reads: its own burst is not congestion", async () => {
+    const r = await start();
+    const { client, reply } = await withCall(r, 0x78);
+    const request = pac.connections[0]!.received.find((m) => m.type === "outgoing-call-request");
+    if (request?.type !== "outgoing-call-request" || reply.type !== "outgoing-call-reply") throw new Error();
+    const packet = new Uint8Array(1400);
+    packet.set(greData(request.callId).subarray(0, 8));
+    packet[0] = 0x20;
+    packet[1] = 0x01;
+    packet[4] = (1400 - 8) >> 8;
+    packet[5] = (1400 - 8) & 0xff;
+    // 64 packets (about 90 KB, over the 64 KiB mark) arrive in one batch, as the raw socket reader delivers them.
+    gre.fromServer(
+      SERVER,
+      Array.from({ length: 64 }, () => packet.slice()),
+    );
+    expect(r.counters.greDropped.backpressure).toBe(0);
+    await client.until(() => client.gre().length >= 64, "64 GRE frames");
+  }, 30_000);
+
   it("drops GRE for a client that stops reading instead of queueing it, and keeps the session", async () => {
     const r = await start();
     const { client, reply } = await withCall(r, 0x77);
@@ -280,8 +350,8 @@ describe("ferry-relay over TLS on loopback", () => {
       if (i % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     expect(r.counters.greDropped.backpressure).toBeGreaterThanOrEqual(500);
-    // At most the 64 KiB threshold plus the one frame that crossed it (with its WebSocket header).
-    expect(maxUnsent).toBeLessThanOrEqual(64 * 1024 + 1401 + 14);
+    // At most the 64 KiB threshold plus one wake-up's burst (here 16 frames, each with its WebSocket header).
+    expect(maxUnsent).toBeLessThanOrEqual(64 * 1024 + 16 * (1401 + 14));
 
     // Control still gets through once the client reads again.
     client.ws.resume();

@@ -1,7 +1,7 @@
 import { greCallId, greHasAck, greHasSeq, greHeaderProblem, greSeq } from "@ferry/pptp-client/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { GreProbeResponder } from "../../src/relay/gre-probe.js";
+import { emitGreProbe, GreProbeResponder, parseGreProbe } from "../../src/relay/gre-probe.js";
 import { RateLimiter } from "../../src/relay/rate-limit.js";
 import { hex } from "../wire/hex.js";
 import { greData } from "./relay-fixtures.js";
@@ -64,6 +64,24 @@ describe("GreProbeResponder", () => {
       fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(), (packet, now) => {
         const reply = responder.reply(packet, "198.51.100.9", now);
         if (reply !== undefined) expect(reply.length).toBeLessThanOrEqual(packet.length);
+      }),
+    );
+  });
+});
+
+describe("emitGreProbe and parseGreProbe", () => {
+  it("write and read the protocol's example probe and its reply", () => {
+    expect(emitGreProbe({ type: "probe", id: 1, sentAt: 123_456_789, seq: 1 })).toEqual(PROBE);
+    expect(parseGreProbe(PROBE)).toEqual({ type: "probe", id: 1, sentAt: 123_456_789, seq: 1 });
+    expect(parseGreProbe(REPLY)).toEqual({ type: "probe-reply", id: 1, sentAt: 123_456_789, seq: 1 });
+  });
+
+  it("find nothing in session GRE, and never throw", () => {
+    expect(parseGreProbe(greData(0))).toBeUndefined();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (packet) => {
+        const probe = parseGreProbe(packet);
+        if (probe !== undefined) expect(emitGreProbe(probe).length).toBeLessThanOrEqual(packet.length);
       }),
     );
   });

@@ -26,18 +26,23 @@ export const sccrq: ControlMessageOf<"start-control-connection-request"> = {
   vendorName: "ferry",
 };
 
-export const sccrp: ControlMessageOf<"start-control-connection-reply"> = {
-  type: "start-control-connection-reply",
-  protocolVersion: 0x0100,
-  resultCode: 1,
-  errorCode: 0,
-  framingCapabilities: 1,
-  bearerCapabilities: 1,
-  maxChannels: 1,
-  firmwareRevision: 1,
-  hostName: "pptpd",
-  vendorName: "linux",
-};
+/** A Start-Control-Connection-Reply as pptpd sends it; `resultCode` 1 is "OK". */
+export function startReply(resultCode = 1): ControlMessageOf<"start-control-connection-reply"> {
+  return {
+    type: "start-control-connection-reply",
+    protocolVersion: 0x0100,
+    resultCode,
+    errorCode: 0,
+    framingCapabilities: 1,
+    bearerCapabilities: 1,
+    maxChannels: 1,
+    firmwareRevision: 1,
+    hostName: "pptpd",
+    vendorName: "linux",
+  };
+}
+
+export const sccrp = startReply();
 
 export function ocrq(callId: number): ControlMessageOf<"outgoing-call-request"> {
   return {

@@ -1,6 +1,15 @@
-/** An in-process GRE network for the relay: what it sends is recorded, and a test plays the server's side. */
-import type { IoResult } from "@ferry/pptp-client/tunnel";
-import type { GreNetwork, GrePort } from "../../../src/relay-server/gre-network.js";
+/**
+ * An in-process GRE network for the relay: what it sends is recorded, and a test plays the server's side and,
+ * with a probe port, the side of clients sending GRE probes.
+ */
+import { ferryError } from "@ferry/pptp-client";
+import { failed, type IoResult } from "@ferry/pptp-client/tunnel";
+import type {
+  GreDatagram,
+  GreNetwork,
+  GrePort,
+  GreProbePort,
+} from "../../../src/relay-server/gre-network.js";
 
 class FakeGrePort implements GrePort {
   handler: ((packets: Uint8Array[]) => void) | undefined;
@@ -27,9 +36,46 @@ class FakeGrePort implements GrePort {
   }
 }
 
+class FakeGreProbePort implements GreProbePort {
+  handler: ((datagrams: GreDatagram[]) => void) | undefined;
+  /** Replies the relay sent, with their destination in `source`. */
+  readonly sent: GreDatagram[] = [];
+  closed = false;
+
+  onDatagrams(handler: (datagrams: GreDatagram[]) => void): void {
+    this.handler = handler;
+  }
+
+  sendTo(address: string, packets: readonly Uint8Array[]): number {
+    if (this.closed) return 0;
+    for (const packet of packets) this.sent.push({ source: address, packet: Uint8Array.from(packet) });
+    return packets.length;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
 export class FakeGreNetwork implements GreNetwork {
   readonly sent: { server: string; packet: Uint8Array }[] = [];
   readonly ports: FakeGrePort[] = [];
+  /** Set once the relay opened it. */
+  probePort: FakeGreProbePort | undefined;
+  readonly openProbes?: () => IoResult<GreProbePort>;
+
+  /** `probes`: "none" has no probe socket at all, "refused" fails to open one (no CAP_NET_RAW). */
+  constructor(probes: "open" | "refused" | "none" = "none") {
+    if (probes === "open") {
+      this.openProbes = () => {
+        this.probePort = new FakeGreProbePort();
+        return { ok: true, value: this.probePort };
+      };
+    } else if (probes === "refused") {
+      this.openProbes = () =>
+        failed(ferryError("NOT_PERMITTED", "Opening a raw GRE socket for probes failed.", "Run as root."));
+    }
+  }
 
   open(server: string): IoResult<GrePort> {
     const port = new FakeGrePort(server, this);
@@ -40,6 +86,11 @@ export class FakeGreNetwork implements GreNetwork {
   /** Open ports to `server` now. */
   openTo(server: string): number {
     return this.ports.filter((p) => p.server === server && !p.closed).length;
+  }
+
+  /** GRE probes (or anything with Call ID 0) from `source` to the relay's probe socket. */
+  probeFrom(source: string, packets: readonly Uint8Array[]): void {
+    this.probePort?.handler?.(packets.map((packet) => ({ source, packet })));
   }
 
   /** GRE from `server` to the relay (copies, since the relay rewrites in place). */

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { type ControlMessage, ControlStreamReader, emitControlMessage } from "@ferry/pptp-client/wire";
+import { ocrp, sccrp } from "../../relay/relay-fixtures.js";
 
 export interface PacConnection {
   readonly socket: Socket;
@@ -62,31 +63,9 @@ export class FakePptpServer {
   private answer(message: ControlMessage): ControlMessage | undefined {
     switch (message.type) {
       case "start-control-connection-request":
-        return {
-          type: "start-control-connection-reply",
-          protocolVersion: 0x0100,
-          resultCode: 1,
-          errorCode: 0,
-          framingCapabilities: 1,
-          bearerCapabilities: 1,
-          maxChannels: 1,
-          firmwareRevision: 1,
-          hostName: "fake-pac",
-          vendorName: "ferry-test",
-        };
+        return sccrp;
       case "outgoing-call-request":
-        return {
-          type: "outgoing-call-reply",
-          callId: this.nextCallId++,
-          peerCallId: message.callId,
-          resultCode: 1,
-          errorCode: 0,
-          causeCode: 0,
-          connectSpeed: 10_000_000,
-          recvWindowSize: 64,
-          processingDelay: 0,
-          physicalChannelId: 0,
-        };
+        return ocrp(this.nextCallId++, message.callId);
       case "echo-request":
         return { type: "echo-reply", identifier: message.identifier, resultCode: 1, errorCode: 0 };
       default:
