@@ -5,7 +5,7 @@
  * not read as a blocked network.
  */
 import { randomInt } from "node:crypto";
-import { GreProbeSocket, GreSocket, type IoResult } from "@ferry/pptp-client/tunnel";
+import { GreProbeSocket, type IoResult } from "@ferry/pptp-client/tunnel";
 import { emitGreProbe, parseGreProbe } from "../relay/gre-probe.js";
 import type { GreProbePort } from "../relay-server/gre-network.js";
 import { probeRoundTripMs, probeTimestamp } from "../wire/relay-messages.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { ferryError } from "@ferry/pptp-client";
-import { failed, GreProbeSocket, GreSocket, type IoResult } from "@ferry/pptp-client/tunnel";
+import { failed, GreProbeSocket, type IoResult } from "@ferry/pptp-client/tunnel";
 import { afterEach, describe, expect, it } from "vitest";
 import { probeRelayGre } from "../../src/diagnose/relay-gre-probe.js";
 import { probeRelay } from "../../src/diagnose/relay-probe.js";
