@@ -1,6 +1,6 @@
 import type { FerryError } from "@ferry/pptp-client";
 import { mppeLabel } from "@ferry/pptp-client/tunnel";
-import type { ConnectEvent } from "@ferry/wrap";
+import { type ConnectEvent, describeConnectEvent } from "@ferry/wrap";
 
 /** How `ferry connect` tells the user what happens: sentences for people, or one JSON object per line. */
 export interface Reporter {
@@ -9,12 +9,10 @@ export interface Reporter {
   disconnected(reason: "user" | "error"): void;
 }
 
-const AUTH_NAMES = { mschapv2: "MS-CHAPv2 (server verified)", "chap-md5": "CHAP-MD5", pap: "PAP" } as const;
-
 export function humanReporter(write: (line: string) => void): Reporter {
   return {
     event(event) {
-      const line = describe(event);
+      const line = describeConnectEvent(event);
       if (line !== undefined) write(line);
     },
     error(error) {
@@ -25,48 +23,6 @@ export function humanReporter(write: (line: string) => void): Reporter {
       write(reason === "user" ? "Disconnected." : "Disconnected after the error above.");
     },
   };
-}
-
-function describe(event: ConnectEvent): string | undefined {
-  switch (event.type) {
-    case "resolved":
-      return event.server === event.address ? undefined : `Resolved ${event.server} to ${event.address}`;
-    case "tun-opened":
-      return `Opened TUN device ${event.ifname}`;
-    case "tcp-connected":
-      return `TCP 1723 connected to ${event.server}`;
-    case "control-established":
-      return `Control connection established (server ${event.serverHostName || "unnamed"}, ${event.serverVendor || "unknown vendor"})`;
-    case "call-established":
-      return `Call set up (our call ID ${event.callId}, server's ${event.peerCallId})`;
-    case "gre-received":
-      return "GRE from the server gets through";
-    case "gre-unreachable":
-      return `A router answered GRE with ICMP unreachable (${event.errno})`;
-    case "transport-decided":
-      return event.fallbackReason === undefined
-        ? `Transport: ${event.transport === "wrap" ? "through the relay" : "direct"}. ${event.why}`
-        : `Switching to the relay: ${event.why}`;
-    case "relay-connected":
-      return `Relay ${event.relay} accepted the session (it sees this computer as ${event.observedAddress || "unknown"}; session ${event.sessionId})`;
-    case "goaway":
-      return "The relay is restarting and asked this session to reconnect";
-    case "reconnecting":
-      return `Reconnecting in ${(event.afterMs / 1000).toFixed(1)} s (attempt ${event.attempt}): ${event.error.message}`;
-    case "link-established":
-      return `PPP link established (server MRU ${event.peerMru})`;
-    case "authenticated":
-      return `Authenticated with ${AUTH_NAMES[event.method]}`;
-    case "encryption":
-      return `Encryption: MPPE ${event.mppe.strength}-bit ${event.mppe.stateless ? "stateless" : "stateful"}`;
-    case "network-configured":
-      return `Addresses, routes and DNS configured on ${event.ifname}`;
-    case "connected":
-      return `Connected ${event.transport === "wrap" ? "via relay" : "directly"}: ${event.localAddress} -> ${event.peerAddress}, MTU ${event.mtu}, DNS ${event.dns.join(" ") || "none"}, encryption ${mppeLabel(event.mppe)}. Press Ctrl-C to disconnect.`;
-    case "rtt":
-    case "carrier-rtt":
-      return undefined;
-  }
 }
 
 export function jsonReporter(write: (line: string) => void, ifname: () => string | undefined): Reporter {

@@ -13,6 +13,7 @@ export {
   type ConnectOptions,
   connect,
 } from "./connect/connect-tunnel.js";
+export { describeConnectEvent } from "./connect/describe-event.js";
 export * from "./detect/index.js";
 export * from "./diagnose/index.js";
 export { relayRefusal, type WrapError, type WrapErrorCode, wrapError } from "./errors.js";
