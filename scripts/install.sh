@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 
 # The native addon's build, the namespace tests (ping, ip, iptables), the lab (qemu, and what builds its image;
 # openssl for the relay's lab certificates; tinyproxy-bin, the proxy of the proxy-only topology: the program
-# without the `tinyproxy` package's service), and the tunnel benchmark (iperf3, wireguard-go to compare with, jq).
+# without the `tinyproxy` package's service), the tunnel benchmark (iperf3, wireguard-go to compare with, jq), and the
+# desktop app: keytar's build and the keychain tests (libsecret-1-dev, pkg-config, a Secret Service from dbus and
+# gnome-keyring) and the renderer's tests in Debian's Chromium.
 read -ra LAB_PACKAGES <<<"$(lab/image/build.sh --host-packages)"
 APT_PACKAGES=(g++ make python3 iproute2 iptables iputils-ping procps kmod "${LAB_PACKAGES[@]}" openssl tinyproxy-bin
-  iperf3 wireguard-go wireguard-tools jq)
+  iperf3 wireguard-go wireguard-tools jq libsecret-1-dev pkg-config dbus gnome-keyring chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -3,18 +3,46 @@ import type { FerryError } from "@ferry/pptp-client";
 import { configureLinuxNetwork, restoreLeftovers } from "@ferry/pptp-client/tunnel";
 import { CONNECT_USAGE, parseConnectArgs, runConnect } from "./connect-command.js";
 import { DIAGNOSE_USAGE, parseDiagnoseArgs, runDiagnose } from "./diagnose-command.js";
+import { PROFILE_USAGE, runProfileCommand } from "./profile-command.js";
+import { runServiceCommand, SERVICE_USAGE, type ServiceCommand } from "./service-commands.js";
 
 const USAGE = `Usage: ferry <command> [options]
 
 Commands:
   connect    run a PPTP tunnel in the foreground (ferry connect --help)
-  diagnose   run the PPTP troubleshooting checklist against a server (ferry diagnose --help)`;
+  diagnose   run the PPTP troubleshooting checklist against a server (ferry diagnose --help)
+  profile    validate connection profiles, or import them from rasphone.pbk / NetworkManager (ferry profile --help)
+  status, profiles, up PROFILE, down
+             drive the Ferry service (ferryd), which keeps tunnels up in the background (ferry status --help)`;
+
+const SERVICE_COMMANDS: readonly string[] = ["status", "profiles", "up", "down"] satisfies ServiceCommand[];
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === "--help" || command === "-h") {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if (command === "profile") {
+    if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
+      console.log(PROFILE_USAGE);
+      return args.length === 0 ? 2 : 0;
+    }
+    return runProfileCommand(args, {
+      write: (line) => console.log(line),
+      error: (line) => console.error(line),
+    });
+  }
+  if (SERVICE_COMMANDS.includes(command)) {
+    if (args.includes("--help") || args.includes("-h")) {
+      console.log(SERVICE_USAGE);
+      return 0;
+    }
+    return runServiceCommand(command as ServiceCommand, args, {
+      write: (line) => console.log(line),
+      stdin: process.stdin,
+      env: process.env,
+    });
   }
   if (command !== "connect" && command !== "diagnose") {
     console.error(`ferry: unknown command "${command}"\n\n${USAGE}`);

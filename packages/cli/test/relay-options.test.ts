@@ -6,7 +6,7 @@ import { type ConnectPlan, parseConnectArgs } from "../src/connect-command.js";
 import { parseDiagnoseArgs } from "../src/diagnose-command.js";
 import { readRelayToken } from "../src/relay-options.js";
 
-const FINGERPRINT = "AB:".repeat(31) + "CD";
+const FINGERPRINT = `${"AB:".repeat(31)}CD`;
 const connectArgs = (...more: string[]) =>
   parseConnectArgs(["--server", "vpn.example.com", ...more], { USER: "alice" });
 
