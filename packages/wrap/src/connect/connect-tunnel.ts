@@ -1,7 +1,8 @@
 /**
  * Connecting as a profile says: `direct`, `wrap`, or `auto`, where the transport policy (detect/transport-policy.ts)
- * watches a direct attempt and switches to the relay as soon as GRE proves blocked. A wrapped session that loses its
- * relay, or is told to go away, reconnects by itself until the user disconnects.
+ * watches a direct attempt and switches to the relay as soon as GRE proves blocked. A session that came up and then
+ * lost its server or relay (keepalives unanswered, a restart, a goaway) reconnects by itself, over the transport that
+ * worked, until the user disconnects.
  *
  * The policy is the sans-IO core; this is the adapter that runs tunnels for it, owns its one timer, reads the network
  * it is on and keeps the remembered decisions.
@@ -122,14 +123,14 @@ class Connector implements Connection {
       if (this.userEnded) return { connected: everConnected };
       const goaway = this.goawayAfterMs;
       this.goawayAfterMs = undefined;
-      if (tunnel.transport !== "wrap" || !shouldReconnect(outcome, goaway)) {
+      if (!shouldReconnect(outcome, goaway)) {
         return outcome.error === undefined
           ? { connected: everConnected }
           : { error: outcome.error, connected: everConnected };
       }
       const reason =
         outcome.error ?? relayRefusal("RELAY_SHUTTING_DOWN", "goaway", this.options.server, undefined);
-      const next = await this.reconnect(reason, goaway, attempt);
+      const next = await this.reconnect(tunnel.transport, reason, goaway, attempt);
       if (!next.ok)
         return next.error === undefined
           ? { connected: everConnected }
@@ -148,8 +149,12 @@ class Connector implements Connection {
     return outcome;
   }
 
-  /** Keeps trying the relay, waiting longer each time, until a tunnel opens or an error is not worth retrying. */
+  /**
+   * Keeps trying the transport that worked, waiting longer each time, until a tunnel opens or an error is not worth
+   * retrying. Each tunnel undid its network configuration when it ended; the next one sets it up again.
+   */
   private async reconnect(
+    transport: string,
     reason: FerryError<string>,
     goawayAfterMs: number | undefined,
     firstAttempt: number,
@@ -161,7 +166,7 @@ class Connector implements Connection {
       this.options.onEvent({ type: "reconnecting", afterMs, attempt, error });
       await this.sleep(afterMs);
       if (this.userEnded) return { ok: false };
-      const opened = await this.openWrap();
+      const opened = transport === "wrap" ? await this.openWrap() : await this.openDirect();
       if (opened.ok || opened.error === undefined) return opened;
       if (!shouldReconnect({ error: opened.error, connected: true }, undefined)) return opened;
       error = opened.error;
@@ -277,7 +282,10 @@ class Connector implements Connection {
 
   private async openDecided(decision: TransportDecision, facts: NetworkFacts | undefined): Promise<Opened> {
     this.adopt(decision, facts);
-    if (decision.transport === "wrap") return this.openWrap();
+    return decision.transport === "wrap" ? this.openWrap() : this.openDirect();
+  }
+
+  private async openDirect(): Promise<Opened> {
     const opened = await this.deps.openDirect({
       ...this.tunnelOptions((event) => this.forward(event)),
       server: this.options.server,

@@ -1,16 +1,20 @@
 /**
- * When a wrapped session that ended should start over by itself: the relay went away (killed, restarted, told us
- * to go) or the path to it broke. Errors a retry cannot fix (a refused token, a wrong password) end the connection.
+ * When a session that ended should start over by itself: the server stopped answering (keepalives unanswered, the
+ * server or pptpd restarting, TCP 1723 unreachable while it is down), or the relay went away (killed, restarted,
+ * told us to go) or the path to it broke. Errors a retry cannot fix (a refused token, a wrong password) end it.
  */
 import type { TunnelOutcome } from "@ferry/pptp-client/tunnel";
 
 const RECONNECTABLE: ReadonlySet<string> = new Set([
+  "PEER_DEAD",
+  "SERVER_STOPPED",
+  "SERVER_UNREACHABLE",
+  "CONTROL_TIMEOUT",
   "RELAY_CONNECTION_LOST",
   "RELAY_SHUTTING_DOWN",
   "RELAY_BUSY",
   "RELAY_UNREACHABLE",
   "RELAY_HANDSHAKE_TIMEOUT",
-  "PEER_DEAD",
 ]);
 
 /** First wait 1 s, then twice as long each time, at most 10 s: a relay that is back is found within 10 s. */

@@ -321,6 +321,40 @@ describe("connect in auto mode", () => {
   });
 });
 
+describe("reconnecting a direct session", () => {
+  it("starts over after the server stops answering, retrying while it is down, direct again", async () => {
+    const h = harness();
+    const { connection, events } = start(h, { transport: "direct" });
+    await settle();
+    h.directs[0]!.emit(CONNECTED);
+    h.directs[0]!.end(codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-"));
+    h.directFailures.push(codedError("SERVER_UNREACHABLE", "No answer from the server on TCP 1723.", "-"));
+    await settle();
+    expect(events.at(-1)).toMatchObject({ type: "reconnecting", attempt: 1, error: { code: "PEER_DEAD" } });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(events.at(-1)).toMatchObject({
+      type: "reconnecting",
+      attempt: 2,
+      error: { code: "SERVER_UNREACHABLE" },
+    });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(h.directs).toHaveLength(2);
+    expect(h.wraps).toHaveLength(0);
+    h.directs[1]!.emit(CONNECTED);
+    connection.disconnect();
+    expect(await connection.closed).toEqual({ connected: true });
+  });
+
+  it("does not retry a session that never came up", async () => {
+    const h = harness();
+    const { connection } = start(h, { transport: "direct" });
+    await settle();
+    h.directs[0]!.end(codedError("PEER_DEAD", "No answer.", "-"));
+    expect((await connection.closed).error?.code).toBe("PEER_DEAD");
+    expect(h.directs).toHaveLength(1);
+  });
+});
+
 describe("connect with the wrap transport", () => {
   it("refuses to run without a relay", async () => {
     const h = harness();
