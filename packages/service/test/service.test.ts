@@ -10,7 +10,7 @@ import { type ApiServer, startApiServer } from "../src/api/server.js";
 import { staticProfileSource } from "../src/profiles/profile-source.js";
 import { serviceHandlers } from "../src/service.js";
 import { TunnelManager } from "../src/tunnel/tunnel-manager.js";
-import { CONNECTED_DIRECT, PEER_DEAD } from "./tunnel/events.js";
+import { CONNECTED_DIRECT, PEER_DEAD, RELAY_CONNECTED } from "./tunnel/events.js";
 import { fakeConnect, ManualScheduler, PROFILE, settle } from "./tunnel/fakes.js";
 
 const SUMMARY: ProfileSummary = {
@@ -134,12 +134,7 @@ describe("ferryd's API over the tunnel manager", () => {
       fallbackReason: "gre-timeout",
       why: "no GRE came back",
     });
-    onEvent({
-      type: "relay-connected",
-      relay: "wss://relay.example/ferry",
-      observedAddress: "198.51.100.7",
-      sessionId: "s",
-    });
+    onEvent(RELAY_CONNECTED);
     onEvent({ ...CONNECTED_DIRECT, transport: "wrap" });
     connections[0]!.end({ connected: true, error: PEER_DEAD });
     await settle();

@@ -20,6 +20,13 @@ export const CONNECTED_RELAY: Connected = {
   fallbackReason: "gre-timeout",
 };
 
+export const RELAY_CONNECTED: ConnectEvent = {
+  type: "relay-connected",
+  relay: "wss://relay.example/ferry",
+  observedAddress: "198.51.100.7",
+  sessionId: "s1",
+};
+
 export const PEER_DEAD = codedError(
   "PEER_DEAD",
   "The server stopped answering keepalives.",

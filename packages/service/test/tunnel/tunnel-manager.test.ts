@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Health } from "../../src/api/protocol.js";
 import type { LogLine } from "../../src/tunnel/log-ring.js";
 import { TunnelManager } from "../../src/tunnel/tunnel-manager.js";
-import { CONNECTED_DIRECT, PEER_DEAD, stats } from "./events.js";
+import { CONNECTED_DIRECT, PEER_DEAD, RELAY_CONNECTED, stats } from "./events.js";
 import { fakeConnect, ManualScheduler, PROFILE, settle } from "./fakes.js";
 
 const SECRETS = { password: "Sup3r-Secret-Pa55", relayToken: "tok-9f8e7d6c5b4a" };
@@ -211,12 +211,7 @@ describe("TunnelManager", () => {
     await manager.connect(PROFILE, SECRETS);
     const { onEvent } = connections[0]!.options;
     onEvent({ type: "transport-decided", transport: "wrap", fallbackReason: "gre-timeout", why: "no GRE" });
-    onEvent({
-      type: "relay-connected",
-      relay: "wss://relay.example/ferry",
-      observedAddress: "198.51.100.7",
-      sessionId: "s1",
-    });
+    onEvent(RELAY_CONNECTED);
     onEvent({ ...CONNECTED_DIRECT, transport: "wrap" });
     connections[0]!.end({ connected: true, error: PEER_DEAD });
     await settle();
