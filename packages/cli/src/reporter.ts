@@ -13,7 +13,8 @@ export function humanReporter(write: (line: string) => void): Reporter {
   return {
     event(event) {
       const line = describeConnectEvent(event);
-      if (line !== undefined) write(line);
+      if (line !== undefined)
+        write(event.type === "connected" ? `${line} Press Ctrl-C to disconnect.` : line);
     },
     error(error) {
       write(`Error [${error.code}]: ${error.message}`);

@@ -42,7 +42,7 @@ export function describeConnectEvent(event: ConnectEvent): string | undefined {
     case "network-configured":
       return `Addresses, routes and DNS configured on ${event.ifname}`;
     case "connected":
-      return `Connected ${event.transport === "wrap" ? "via relay" : "directly"}: ${event.localAddress} -> ${event.peerAddress}, MTU ${event.mtu}, DNS ${event.dns.join(" ") || "none"}, encryption ${mppeLabel(event.mppe)}. Press Ctrl-C to disconnect.`;
+      return `Connected ${event.transport === "wrap" ? "via relay" : "directly"}: ${event.localAddress} -> ${event.peerAddress}, MTU ${event.mtu}, DNS ${event.dns.join(" ") || "none"}, encryption ${mppeLabel(event.mppe)}.`;
     case "rtt":
     case "carrier-rtt":
       return undefined;

@@ -727,7 +727,7 @@ const relays: Rule = (o) => {
         "relay",
         "Relay",
         "No relay given, so the fallback was not tested.",
-        "Pass --relay URL (the relay in the connection profile) to test it.",
+        "Name the relay to test it (the profile's relay URL, or --relay URL on the command line).",
       ),
     ];
   }
