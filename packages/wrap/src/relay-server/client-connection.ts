@@ -26,6 +26,8 @@ export interface ConnectionContext {
   /** Monotonic milliseconds: the session's `now`. */
   readonly clock: () => number;
   readonly log: RelayLog;
+  /** Told once when the session is past its hello (or ended before it): it no longer counts as a handshake. */
+  readonly introduced: (connection: ClientConnection) => void;
   /** Told once when the session has been welcomed, and once when it has ended (for metrics and logs). */
   readonly welcomed: (connection: ClientConnection) => void;
   readonly ended: (connection: ClientConnection) => void;
@@ -46,6 +48,7 @@ export class ClientConnection {
   );
   private serverPaused = false;
   private clientPaused = false;
+  private reportedIntroduced = false;
   private reportedWelcome = false;
   private reportedEnd = false;
 
@@ -104,6 +107,12 @@ export class ClientConnection {
     this.pump();
   }
 
+  /** Ends a session still awaiting hello with RELAY_BUSY, to make room for a newer one (HandshakeGate). */
+  shed(): void {
+    this.session.shed(this.context.clock());
+    this.pump();
+  }
+
   /** Cuts the WebSocket without a close handshake (shutdown's last resort). */
   terminate(): void {
     this.ws.terminate();
@@ -116,6 +125,10 @@ export class ClientConnection {
       else this.perform(action);
     }
     this.gre?.send(greOut);
+    if (!this.session.awaitingHello && !this.reportedIntroduced) {
+      this.reportedIntroduced = true;
+      this.context.introduced(this);
+    }
     if (this.session.welcomed && !this.reportedWelcome) {
       this.reportedWelcome = true;
       this.context.welcomed(this);

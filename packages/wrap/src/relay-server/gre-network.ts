@@ -12,6 +12,11 @@ export interface GrePort {
   send(packets: readonly Uint8Array[]): number;
   /** Receives every later batch of packets from the server (each from its GRE header on). */
   onPackets(handler: (packets: Uint8Array[]) => void): void;
+  /**
+   * `ignored`: packets read but not handed on, chiefly GRE from an address other than the server's. The port is
+   * connected to the server, so the kernel drops most such packets before they are read; these got past it.
+   */
+  stats(): { readonly ignored: number };
   close(): void;
 }
 

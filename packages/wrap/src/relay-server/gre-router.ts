@@ -27,6 +27,8 @@ interface ServerPort {
 
 export class GreRouter {
   private readonly ports = new Map<string, ServerPort>();
+  /** Packets from other addresses that ports already closed had ignored. */
+  private foreignOfClosedPorts = 0;
 
   constructor(
     private readonly network: GreNetwork,
@@ -37,6 +39,13 @@ export class GreRouter {
   /** Servers with an open port. */
   get openPorts(): number {
     return this.ports.size;
+  }
+
+  /** GRE packets that reached a server's port from another address and were dropped (see GrePort.stats). */
+  foreignPackets(): number {
+    let total = this.foreignOfClosedPorts;
+    for (const { port } of this.ports.values()) total += port.stats().ignored;
+    return total;
   }
 
   /** Routes the server's GRE for `translator`'s call to `deliver`, opening the server's port if needed. */
@@ -64,7 +73,7 @@ export class GreRouter {
         sessions.delete(translator);
         if (sessions.size === 0 && this.ports.get(server) === entry) {
           this.ports.delete(server);
-          port.close();
+          this.closePort(port);
         }
       },
     });
@@ -72,8 +81,13 @@ export class GreRouter {
 
   /** Closes every port (relay shutdown). */
   close(): void {
-    for (const { port } of this.ports.values()) port.close();
+    for (const { port } of this.ports.values()) this.closePort(port);
     this.ports.clear();
+  }
+
+  private closePort(port: GrePort): void {
+    this.foreignOfClosedPorts += port.stats().ignored;
+    port.close();
   }
 
   private fromServer(server: string, entry: ServerPort, packets: Uint8Array[]): void {

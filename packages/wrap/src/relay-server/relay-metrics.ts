@@ -9,6 +9,7 @@ import {
   FLOW_DIRECTIONS,
   type Flow,
   GRE_DROP_REASONS,
+  HANDSHAKE_CUTS,
   type RelayCounters,
 } from "../relay/relay-counters.js";
 import type { SessionOutcome } from "../relay/relay-session.js";
@@ -19,6 +20,10 @@ export interface RelayState {
   clientUnsentBytes(): number;
   draining(): boolean;
   greProbes(): GreProbeCounts;
+  /** GRE that reached a server's port from another address (GreRouter.foreignPackets). */
+  greForeign(): number;
+  /** Connections not yet sessions, by stage (HandshakeGate.pending). */
+  handshakesPending(): Readonly<Record<"tls" | "http" | "hello", number>>;
 }
 
 export class RelayMetrics {
@@ -64,6 +69,35 @@ export class RelayMetrics {
       help: "Hellos refused for a wrong token or a missing client certificate.",
       registers,
     });
+    new Counter({
+      name: "ferry_relay_auth_throttled_total",
+      help: "Hellos refused unchecked (RELAY_AUTH_FAILED) while their source cooled down after 5 wrong tokens in a minute.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(counters.authThrottled);
+      },
+    });
+    new Counter({
+      name: "ferry_relay_handshakes_cut_total",
+      help: "Connections closed before they became sessions, by reason (timeouts, TLS errors, per-source limits, evictions).",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const reason of HANDSHAKE_CUTS) this.inc({ reason }, counters.handshakesCut[reason]);
+      },
+    });
+    new Gauge({
+      name: "ferry_relay_handshakes_pending",
+      help: "Connections not yet sessions, by stage: tls (handshake under way), http (no upgrade yet), hello (no hello yet).",
+      labelNames: ["stage"],
+      registers,
+      collect() {
+        const pending = state.handshakesPending();
+        for (const stage of ["tls", "http", "hello"] as const) this.set({ stage }, pending[stage]);
+      },
+    });
     this.handshakeSeconds = new Histogram({
       name: "ferry_relay_handshake_seconds",
       help: "Time from the WebSocket upgrade to welcome (hello, allowlist, DNS and the TCP 1723 connect).",
@@ -91,12 +125,13 @@ export class RelayMetrics {
     flowCounter("ferry_relay_bytes_total", "Bytes by direction and channel.", (flow) => flow.bytes);
     new Counter({
       name: "ferry_relay_gre_dropped_total",
-      help: "GRE packets not forwarded, by reason (backpressure: the client's WebSocket had over 64 KiB unsent).",
+      help: "GRE packets not forwarded, by reason (backpressure: the client's WebSocket had over 64 KiB unsent; foreign_source: not from the server its port is for).",
       labelNames: ["reason"],
       registers,
       collect() {
         this.reset();
         for (const reason of GRE_DROP_REASONS) this.inc({ reason }, counters.greDropped[reason]);
+        this.inc({ reason: "foreign_source" }, state.greForeign());
       },
     });
     new Counter({

@@ -8,18 +8,23 @@ import { lookup } from "node:dns/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
+import { DeadlineTimer } from "@ferry/pptp-client/tunnel";
 import { parseIpv4 } from "@ferry/pptp-client/wire";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type WrapError, wrapError } from "../errors.js";
 import type { Allowlist } from "../relay/allowlist.js";
+import { AuthThrottle, type AuthThrottleLimits, DEFAULT_AUTH_THROTTLE } from "../relay/auth-throttle.js";
 import { ServerCallIds } from "../relay/call-id-allocator.js";
+import { DEFAULT_HANDSHAKE_LIMITS, HandshakeGate, type HandshakeLimits } from "../relay/handshake-gate.js";
 import type { PptpTranslator } from "../relay/pptp-translator.js";
+import { RateLimiter } from "../relay/rate-limit.js";
 import { newRelayCounters, type RelayCounters } from "../relay/relay-counters.js";
-import { RelaySession } from "../relay/relay-session.js";
+import { type AuthAttempts, RelaySession } from "../relay/relay-session.js";
 import type { TokenSet } from "../relay/relay-tokens.js";
+import { sourceKey } from "../relay/source-key.js";
 import { isWireAddress } from "../wire/address.js";
 import { emitWrapFrame, WRAP_MAX_FRAME_LENGTH } from "../wire/frame.js";
 import { RELAY_ERROR_CODE, type RelayErrorCode } from "../wire/relay-messages.js";
@@ -44,6 +49,15 @@ const RECONNECT_SPREAD_MS = 10_000;
 const CLOSE_GRACE_MS = 5000;
 /** Slow or silent HTTP clients are cut before they hold a socket for long (the hello deadline starts later). */
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Connections the kernel queues before the relay accepts them (capped by net.core.somaxconn). Node's 511 overflows
+ * under a connection flood, and an honest client's dropped SYN then costs it a second or more to retry.
+ */
+const LISTEN_BACKLOG = 4096;
+/** Node checks its HTTP timeouts this often (its default, 30 s, would let a silent client stay 40 s). */
+const HTTP_TIMEOUT_CHECK_MS = 1000;
+/** TLS handshake failures logged per second at most (all are counted): a flood of garbage must not flood the log. */
+const TLS_ERRORS_LOGGED_PER_SECOND = 10;
 
 export interface HostPort {
   readonly host: string;
@@ -83,6 +97,10 @@ export interface RelayOptions {
   /** Uniform in [0, 1): spreads goaway delays. */
   readonly random?: () => number;
   readonly pingIntervalMs?: number;
+  /** Limits and deadlines for connections that are not sessions yet (DEFAULT_HANDSHAKE_LIMITS). */
+  readonly handshakeLimits?: Partial<HandshakeLimits>;
+  /** The throttle on wrong tokens per source (DEFAULT_AUTH_THROTTLE). */
+  readonly authThrottle?: Partial<AuthThrottleLimits>;
 }
 
 export interface RunningRelay {
@@ -95,6 +113,8 @@ export interface RunningRelay {
   sessions(): number;
   /** Bytes queued on all client WebSockets and not yet sent (what GRE drops are decided on). */
   clientUnsentBytes(): number;
+  /** Connections that are not sessions yet, by stage: TLS handshake, HTTP (no upgrade yet), awaiting hello. */
+  handshakes(): Readonly<Record<"tls" | "http" | "hello", number>>;
   /**
    * Stops accepting, sends every session goaway, lets them drain (default: the drainMs option), ends the rest with
    * RELAY_SHUTTING_DOWN and closes everything. Calling it again returns the same promise.
@@ -116,6 +136,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   return relay;
 }
 
+/** A TCP connection on the client listener, by its peer ("address|port"), until it closes. */
+interface TrackedSocket {
+  readonly raw: Socket;
+  /** The socket to destroy to end it: the raw one, then its TLS socket once the handshake is done. */
+  current: Duplex;
+}
+
 class Relay implements RunningRelay {
   readonly counters = newRelayCounters();
   readonly metrics: RelayMetrics;
@@ -123,7 +150,15 @@ class Relay implements RunningRelay {
   private readonly wss: WebSocketServer;
   private metricsServer: HttpServer | undefined;
   private readonly connections = new Set<ClientConnection>();
+  /** Sessions per source (sourceKey: an IPv4 address or an IPv6 /64). */
   private readonly perSource = new Map<string, number>();
+  private readonly gate: HandshakeGate<string>;
+  private readonly gateTimer: DeadlineTimer;
+  private readonly sockets = new Map<string, TrackedSocket>();
+  /** Sessions still awaiting hello, by peer: the gate may shed the oldest. */
+  private readonly awaitingHello = new Map<string, ClientConnection>();
+  private readonly authThrottle: AuthThrottle;
+  private readonly tlsErrorLog = new RateLimiter(TLS_ERRORS_LOGGED_PER_SECOND);
   private readonly callIds = new ServerCallIds<PptpTranslator>();
   private readonly router: GreRouter;
   /** Undefined when the probe socket could not be opened: welcome then names no relayAddress. */
@@ -138,11 +173,19 @@ class Relay implements RunningRelay {
   constructor(private readonly options: RelayOptions) {
     this.log = options.log ?? stderrLog;
     this.router = new GreRouter(options.greNetwork ?? rawGreNetwork, this.callIds, this.counters);
+    this.gate = new HandshakeGate(
+      { ...DEFAULT_HANDSHAKE_LIMITS, ...options.handshakeLimits },
+      this.counters.handshakesCut,
+    );
+    this.gateTimer = new DeadlineTimer(() => this.gateTimeout(), this.clock);
+    this.authThrottle = new AuthThrottle({ ...DEFAULT_AUTH_THROTTLE, ...options.authThrottle });
     this.metrics = new RelayMetrics(this.counters, {
       activeSessions: () => this.connections.size,
       clientUnsentBytes: () => this.clientUnsentBytes(),
       draining: () => this.draining,
       greProbes: () => this.probes?.counts() ?? { answered: 0, ignored: 0 },
+      greForeign: () => this.router.foreignPackets(),
+      handshakesPending: () => this.gate.pending(),
     });
     try {
       this.https = createHttpsServer(
@@ -159,6 +202,7 @@ class Relay implements RunningRelay {
               }),
           requestTimeout: REQUEST_TIMEOUT_MS,
           headersTimeout: REQUEST_TIMEOUT_MS,
+          connectionsCheckingInterval: HTTP_TIMEOUT_CHECK_MS,
         },
         (request, response) => this.request(request, response),
       );
@@ -183,9 +227,62 @@ class Relay implements RunningRelay {
     this.https.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(request, socket, head),
     );
-    this.https.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-      this.log("tls-error", { peer: socket.remoteAddress, reason: error.code ?? error.message });
+    this.https.on("connection", (socket: Socket) => this.connected(socket));
+    this.https.on("secureConnection", (socket: TLSSocket) => {
+      const key = peerKey(socket);
+      const tracked = this.sockets.get(key);
+      if (tracked !== undefined) tracked.current = socket;
+      this.gate.secured(key, this.clock());
+      this.armGate();
     });
+    this.https.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+      const key = peerKey(socket);
+      // Connections the gate cut itself fail their handshake too: those are counted and not logged again.
+      if (!this.gate.tracks(key)) return;
+      this.gate.failed(key);
+      this.armGate();
+      if (this.tlsErrorLog.allow(this.clock()))
+        this.log("tls-error", { peer: socket.remoteAddress, reason: error.code ?? error.message });
+    });
+  }
+
+  /** A new TCP connection: the gate admits it (closing older stalled ones if it must) or it is closed at once. */
+  private connected(socket: Socket): void {
+    if (socket.remoteAddress === undefined) {
+      socket.destroy(); // already gone
+      return;
+    }
+    const key = peerKey(socket);
+    const address = unmappedAddress(socket.remoteAddress ?? "");
+    const admission = this.gate.accepted(key, sourceKey(address), this.clock());
+    if (!admission.admitted) {
+      socket.destroy();
+      return;
+    }
+    const tracked: TrackedSocket = { raw: socket, current: socket };
+    this.sockets.set(key, tracked);
+    socket.once("close", () => {
+      if (this.sockets.get(key) !== tracked) return;
+      this.sockets.delete(key);
+      this.gate.closed(key);
+      this.armGate();
+    });
+    this.cut(admission.evict);
+    this.armGate();
+  }
+
+  /** Connections the gate gave up on (deadline passed, or evicted): destroyed without a word. */
+  private cut(keys: readonly string[]): void {
+    for (const key of keys) this.sockets.get(key)?.current.destroy();
+  }
+
+  private gateTimeout(): void {
+    this.cut(this.gate.handleTimeout(this.clock()));
+    this.armGate();
+  }
+
+  private armGate(): void {
+    this.gateTimer.set(this.gate.nextTimeout());
   }
 
   async listen(): Promise<void> {
@@ -243,6 +340,10 @@ class Relay implements RunningRelay {
     return this.connections.size;
   }
 
+  handshakes(): Readonly<Record<"tls" | "http" | "hello", number>> {
+    return this.gate.pending();
+  }
+
   clientUnsentBytes(): number {
     let total = 0;
     for (const connection of this.connections) total += connection.clientUnsent;
@@ -275,7 +376,10 @@ class Relay implements RunningRelay {
     clearTimeout(cut);
     clearInterval(this.pinger);
     this.https.closeAllConnections();
+    // Connections still in their TLS handshake are not the HTTP server's yet: closeAllConnections misses them.
+    for (const { current } of this.sockets.values()) current.destroy();
     await listenerClosed;
+    this.gateTimer.set(undefined);
     this.router.close();
     this.probes?.close();
     this.wss.close();
@@ -336,40 +440,62 @@ class Relay implements RunningRelay {
 
   private accept(ws: WebSocket, request: IncomingMessage): void {
     const source = observedAddressOf(request);
-    const perSource = this.perSource.get(source) ?? 0;
+    const limitKey = sourceKey(source);
+    const key = peerKey(request.socket);
+    const perSource = this.perSource.get(limitKey) ?? 0;
     const maxSessions = this.options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     const maxPerSource = this.options.maxSessionsPerSource ?? DEFAULT_MAX_SESSIONS_PER_SOURCE;
     if (this.draining) {
-      this.refuse(ws, source, "RELAY_SHUTTING_DOWN", "The relay is shutting down.");
+      this.refuse(ws, key, source, "RELAY_SHUTTING_DOWN", "The relay is shutting down.");
       return;
     }
     if (this.connections.size >= maxSessions) {
-      this.refuse(ws, source, "RELAY_BUSY", `The relay is at its limit of ${maxSessions} sessions.`);
+      this.refuse(ws, key, source, "RELAY_BUSY", `The relay is at its limit of ${maxSessions} sessions.`);
       return;
     }
     if (perSource >= maxPerSource) {
       this.refuse(
         ws,
+        key,
         source,
         "RELAY_BUSY",
         `The relay is at its limit of ${maxPerSource} sessions from one address.`,
       );
       return;
     }
+    const admission = this.gate.upgraded(key, this.clock());
+    this.armGate();
+    if (!admission.admitted) {
+      this.refuse(
+        ws,
+        key,
+        source,
+        "RELAY_BUSY",
+        "The relay is at its limit of connections from one address that have not sent hello.",
+      );
+      return;
+    }
+    for (const evicted of admission.evict) this.awaitingHello.get(evicted)?.shed();
     const tls = request.socket as TLSSocket;
     const session = new RelaySession(
       {
         sessionId: randomBytes(8).toString("hex"),
         clientCertOk: tls.authorized === true,
         authorize: (token, certOk) => this.options.tokens.authorize(token, certOk),
+        authAttempts: this.authAttemptsOf(source, limitKey),
         targets: this.options.allow,
         callIds: this.callIds,
         counters: this.counters,
       },
       this.clock(),
     );
-    this.perSource.set(source, perSource + 1);
+    this.perSource.set(limitKey, perSource + 1);
     this.log("session-open", { session: session.sessionId, client: source });
+    const leftGate = () => {
+      this.gate.closed(key);
+      this.armGate();
+      if (this.awaitingHello.get(key) === connection) this.awaitingHello.delete(key);
+    };
     const connection = new ClientConnection(ws, session, source, {
       router: this.router,
       resolve: this.options.resolve ?? resolveIpv4,
@@ -377,6 +503,7 @@ class Relay implements RunningRelay {
       relayAddress: (localAddress) => this.relayAddressFor(localAddress),
       clock: this.clock,
       log: this.log,
+      introduced: leftGate,
       welcomed: (c) => {
         this.metrics.handshakeDone(c.session.handshakeMs ?? 0);
         this.log("session-welcome", {
@@ -396,21 +523,48 @@ class Relay implements RunningRelay {
           reason: ending.error?.message,
         });
       },
-      gone: (c) => this.forget(c, source),
+      gone: (c) => {
+        leftGate();
+        this.forget(c, limitKey);
+      },
     });
     this.connections.add(connection);
+    if (session.awaitingHello) this.awaitingHello.set(key, connection);
   }
 
-  private forget(connection: ClientConnection, source: string): void {
+  /**
+   * The token throttle for one client: wrong tokens are logged with the source and the count within the window,
+   * never with the token; the start of a cool-down is logged once.
+   */
+  private authAttemptsOf(source: string, limitKey: string): AuthAttempts {
+    return {
+      coolingDown: (now) => this.authThrottle.coolingDown(limitKey, now),
+      failed: (now) => {
+        const failure = this.authThrottle.failed(limitKey, now);
+        this.log("auth-failed", { source, count: failure.count });
+        if (failure.coolingDownUntil !== undefined) {
+          this.log("auth-throttled", {
+            source: limitKey,
+            count: failure.count,
+            seconds: Math.round((failure.coolingDownUntil - now) / 1000),
+          });
+        }
+      },
+    };
+  }
+
+  private forget(connection: ClientConnection, limitKey: string): void {
     if (!this.connections.delete(connection)) return;
-    const left = (this.perSource.get(source) ?? 1) - 1;
-    if (left <= 0) this.perSource.delete(source);
-    else this.perSource.set(source, left);
+    const left = (this.perSource.get(limitKey) ?? 1) - 1;
+    if (left <= 0) this.perSource.delete(limitKey);
+    else this.perSource.set(limitKey, left);
     if (this.connections.size === 0) this.emptied?.();
   }
 
   /** Refuses a WebSocket before any session: an error frame, then a close with 4000 + code. */
-  private refuse(ws: WebSocket, source: string, code: RelayErrorCode, message: string): void {
+  private refuse(ws: WebSocket, key: string, source: string, code: RelayErrorCode, message: string): void {
+    this.gate.closed(key);
+    this.armGate();
     this.metrics.sessionEnded(code);
     this.log("session-refused", { client: source, outcome: code });
     ws.on("error", () => {});
@@ -441,6 +595,11 @@ function refuseUpgrade(
     `Content-Length: ${Buffer.byteLength(body)}`,
   ];
   socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}
+
+/** Names a TCP connection on the listener while it lasts: its peer's address and port. */
+function peerKey(socket: { readonly remoteAddress?: string; readonly remotePort?: number }): string {
+  return `${socket.remoteAddress ?? "?"}|${socket.remotePort ?? 0}`;
 }
 
 /** The WebSocket's TCP peer, as the wire's address text ("" if Node does not know it). */
@@ -485,6 +644,6 @@ function listenOn(server: HttpServer | HttpsServer, at: HostPort, flag: string):
     };
     server.once("error", failed);
     server.once("listening", listening);
-    server.listen(at.port, at.host);
+    server.listen({ port: at.port, host: at.host, backlog: LISTEN_BACKLOG });
   });
 }

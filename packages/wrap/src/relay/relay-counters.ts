@@ -20,6 +20,23 @@ export type GreDropReason =
   /** The raw GRE socket did not take the packet (full queue, or no socket). */
   | "send_failed";
 
+/** Why a connection was closed before it became a session (HandshakeGate). */
+export type HandshakeCut =
+  /** No TLS handshake within the limit after the TCP accept (a client that connects and never speaks TLS). */
+  | "tls_timeout"
+  /** TLS, but no WebSocket upgrade within the limit (slow or endless HTTP). */
+  | "upgrade_timeout"
+  /** The TLS handshake failed. */
+  | "tls_error"
+  /** Its source already had as many unfinished connections as one source may. */
+  | "source_limit"
+  /** The relay had as many unfinished connections as it allows: the one nearest its deadline made room. */
+  | "evicted"
+  /** Upgraded, but its source already had as many WebSockets awaiting hello as one source may (RELAY_BUSY). */
+  | "hello_source_limit"
+  /** The oldest WebSocket awaiting hello, closed (RELAY_BUSY) to make room for a new one. */
+  | "hello_evicted";
+
 export const FLOW_DIRECTIONS: readonly FlowDirection[] = [
   "from_client",
   "to_client",
@@ -35,6 +52,16 @@ export const GRE_DROP_REASONS: readonly GreDropReason[] = [
   "send_failed",
 ];
 
+export const HANDSHAKE_CUTS: readonly HandshakeCut[] = [
+  "tls_timeout",
+  "upgrade_timeout",
+  "tls_error",
+  "source_limit",
+  "evicted",
+  "hello_source_limit",
+  "hello_evicted",
+];
+
 export interface Flow {
   packets: number;
   bytes: number;
@@ -47,6 +74,9 @@ export interface RelayCounters {
   probesAnswered: number;
   /** Probes over the per-session limit (10 per second), not answered. */
   probesIgnored: number;
+  /** Hellos refused unchecked because their source was cooling down after too many wrong tokens. */
+  authThrottled: number;
+  readonly handshakesCut: Record<HandshakeCut, number>;
 }
 
 export function newRelayCounters(): RelayCounters {
@@ -61,6 +91,16 @@ export function newRelayCounters(): RelayCounters {
     greDropped: { backpressure: 0, malformed: 0, unrouted: 0, oversize: 0, send_failed: 0 },
     probesAnswered: 0,
     probesIgnored: 0,
+    authThrottled: 0,
+    handshakesCut: {
+      tls_timeout: 0,
+      upgrade_timeout: 0,
+      tls_error: 0,
+      source_limit: 0,
+      evicted: 0,
+      hello_source_limit: 0,
+      hello_evicted: 0,
+    },
   };
 }
 

@@ -49,6 +49,14 @@ export interface TargetPolicy {
   permits(server: string, address: string): boolean;
 }
 
+/** The token-guessing throttle for the client's source (AuthThrottle, bound to one address by the I/O layer). */
+export interface AuthAttempts {
+  /** True while the source is cooling down after too many wrong tokens: its hello is refused unchecked. */
+  coolingDown(now: number): boolean;
+  /** A hello from the source failed authentication. */
+  failed(now: number): void;
+}
+
 export interface RelaySessionOptions {
   /** 16 lower-case hex digits (random, chosen by the I/O layer): names the session in logs and in `welcome`. */
   readonly sessionId: string;
@@ -56,6 +64,8 @@ export interface RelaySessionOptions {
   readonly clientCertOk: boolean;
   /** The token check (TokenSet.authorize): constant time, and "" is only good with a certificate. */
   readonly authorize: (token: string, clientCertOk: boolean) => boolean;
+  /** Rate limits wrong tokens from the client's source; none when absent. */
+  readonly authAttempts?: AuthAttempts;
   readonly targets: TargetPolicy;
   /** The relay's Call IDs per server address, shared by every session. */
   readonly callIds: ServerCallIds<PptpTranslator>;
@@ -123,6 +133,11 @@ export class RelaySession {
   /** The Call ID translator towards the server, from the dial on: the GRE router finds sessions by it. */
   get translator(): PptpTranslator | undefined {
     return this.pptp;
+  }
+
+  /** Upgraded, and no hello yet: what the HandshakeGate bounds. */
+  get awaitingHello(): boolean {
+    return this.phase === "awaiting-hello";
   }
 
   get welcomed(): boolean {
@@ -356,6 +371,19 @@ export class RelaySession {
     });
   }
 
+  /**
+   * The relay has too many clients that have not sent hello, and this one waited longest (HandshakeGate): it ends
+   * with RELAY_BUSY. A session past its hello is not affected.
+   */
+  shed(_now: number): void {
+    if (this.phase !== "awaiting-hello") return;
+    this.fail(
+      "RELAY_BUSY",
+      "The relay has too many clients that have not sent hello, and this one waited longest.",
+      "Send hello at once after the upgrade; try again in a moment.",
+    );
+  }
+
   /** Something on the relay's own side failed (e.g. no raw GRE socket): end with RELAY_ERROR. */
   localFailure(_now: number, message: string, hint: string): void {
     this.fail("RELAY_ERROR", message, hint);
@@ -396,7 +424,20 @@ export class RelaySession {
 
   private hello(server: string, token: string, now: number): void {
     // Token first: a client that is not authenticated learns nothing about the allowlist (PROTOCOL.md section 3).
+    const attempts = this.options.authAttempts;
+    // A client with a valid certificate proved itself in TLS: a guesser behind the same address does not lock it out.
+    if (!this.options.clientCertOk && attempts?.coolingDown(now)) {
+      // Not checked at all: a guesser learns nothing from the answer while its source cools down.
+      this.counters.authThrottled++;
+      this.fail(
+        "RELAY_AUTH_FAILED",
+        "Too many wrong tokens came from this client's address; the relay is not checking tokens from it for a while.",
+        "Wait a minute, then connect with a current relay token from the relay's administrator.",
+      );
+      return;
+    }
     if (!this.options.authorize(token, this.options.clientCertOk)) {
+      attempts?.failed(now);
       this.fail(
         "RELAY_AUTH_FAILED",
         token === ""

@@ -22,9 +22,13 @@ export class FakePptpServer {
     this.server = createServer((socket) => this.accept(socket));
   }
 
-  static async start(): Promise<FakePptpServer> {
+  /** Listens on `host` (a loopback address), on `port` or a free one. */
+  static async start(host = "127.0.0.1", port = 0): Promise<FakePptpServer> {
     const pac = new FakePptpServer();
-    await new Promise<void>((resolve) => pac.server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+      pac.server.once("error", reject);
+      pac.server.listen(port, host, resolve);
+    });
     return pac;
   }
 

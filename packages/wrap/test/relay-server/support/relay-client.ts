@@ -9,6 +9,8 @@ export interface ClientOptions {
   readonly protocols?: readonly string[];
   readonly cert?: Buffer;
   readonly key?: Buffer;
+  /** The loopback address to connect from (127.0.0.0/8): tests play many sources this way. */
+  readonly localAddress?: string;
 }
 
 export class RelayClient {
@@ -44,6 +46,7 @@ export class RelayClient {
     const ws = new WebSocket(url, [...(options.protocols ?? ["ferry.v1"])], {
       ca: options.ca,
       ...(options.cert === undefined ? {} : { cert: options.cert, key: options.key }),
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       perMessageDeflate: false,
     });
     const client = new RelayClient(ws);
