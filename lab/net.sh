@@ -5,6 +5,14 @@
 #   net.sh down          stops the lab's relay and proxy (by pid file), deletes every namespace this script makes
 #                        and their /etc/netns entries; safe to run any number of times, also after a failed run
 #   net.sh status        lists the lab's namespaces and addresses
+# Faults, for tests (loss and link are undone by their counterpart, or by the next `up` or `down`):
+#   net.sh loss PERCENT  fy-inet drops PERCENT % of the packets it forwards, at random, each packet and each direction
+#                        on its own (iptables statistic match; the kernel has no netem); `loss 0` stops it
+#   net.sh link down|up [NS]   takes eth0 of client NS (default fy-client) down, as sleep or a lost Wi-Fi would (the
+#                        kernel then deletes every route through it), and brings it back up with the default route
+#                        it had, as DHCP would on wake; routes other programs had added are left for them to notice
+#   net.sh conntrack-flush [NS]   empties NS's IPv4 connection tracking table (default fy-nat), as `conntrack -F`
+#                        would (over ctnetlink, so the conntrack tool is not needed)
 # Everything happens inside namespaces named fy-*; the root namespace is never configured.
 set -euo pipefail
 
@@ -243,6 +251,62 @@ down() {
   for ns in $CORE_NS; do ns_del "$ns"; done
 }
 
+# A chain of its own in fy-inet's FORWARD chain, so that `loss` never touches another test's rules.
+loss() { # loss PERCENT
+  local percent=${1:-} probability
+  if ! [[ $percent =~ ^[0-9]+([.][0-9]+)?$ ]] || awk -v p="$percent" 'BEGIN { exit !(p > 100) }'; then
+    echo "usage: net.sh loss PERCENT (0 to 100)" >&2
+    exit 2
+  fi
+  ns_exists fy-inet || { echo "net.sh: no lab network; run: net.sh up TOPOLOGY" >&2; exit 1; }
+  ipt fy-inet -N FY_LOSS 2> /dev/null || ipt fy-inet -F FY_LOSS
+  ipt fy-inet -C FORWARD -j FY_LOSS 2> /dev/null || ipt fy-inet -I FORWARD 1 -j FY_LOSS
+  if awk -v p="$percent" 'BEGIN { exit !(p > 0) }'; then
+    probability=$(awk -v p="$percent" 'BEGIN { printf "%.6f", p / 100 }')
+    ipt fy-inet -A FY_LOSS -m statistic --mode random --probability "$probability" -j DROP
+  fi
+}
+
+link() { # link down|up [NS]
+  local ns=${2:-fy-client} saved route
+  saved="$RUN/link-$ns.route"
+  ns_exists "$ns" || { echo "net.sh: no namespace $ns" >&2; exit 1; }
+  case "${1:-}" in
+    down)
+      mkdir -p "$RUN"
+      ip -n "$ns" route show default dev eth0 > "$saved"
+      ip -n "$ns" link set eth0 down
+      ;;
+    up)
+      ip -n "$ns" link set eth0 up
+      if [ -s "$saved" ]; then
+        read -ra route < "$saved"
+        if [ -z "$(ip -n "$ns" route show default dev eth0)" ]; then ip -n "$ns" route add "${route[@]}" dev eth0; fi
+        rm -f "$saved"
+      fi
+      ;;
+    *) echo "usage: net.sh link down|up [NS]" >&2; exit 2 ;;
+  esac
+}
+
+# ctnetlink: an IPCTNL_MSG_CT_DELETE (subsystem 1, message 2) without a tuple deletes every IPv4 entry; the kernel
+# acknowledges with error 0.
+conntrack_flush() { # conntrack_flush [NS]
+  local ns=${1:-fy-nat}
+  ns_exists "$ns" || { echo "net.sh: no namespace $ns" >&2; exit 1; }
+  ip netns exec "$ns" python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
+s.bind((0, 0))
+body = struct.pack("=BBH", socket.AF_INET, 0, 0)  # nfgenmsg: family, version, resource id
+s.send(struct.pack("=IHHII", 16 + len(body), (1 << 8) | 2, 0x1 | 0x4, 1, 0) + body)  # REQUEST|ACK
+reply = s.recv(4096)
+kind, error = struct.unpack("=H", reply[4:6])[0], struct.unpack("=i", reply[16:20])[0]
+if kind != 2 or error != 0:
+    sys.exit("net.sh: conntrack flush failed: netlink error %d" % error)
+'
+}
+
 status() {
   local ns
   for ns in $CORE_NS $EDGE_NS; do
@@ -261,6 +325,7 @@ case "${1:-}" in
       *) echo "net.sh: unknown topology $topology" >&2; exit 2 ;;
     esac
     core_up
+    ipt fy-inet -F FY_LOSS 2> /dev/null || true # no loss left over from a test that failed half-way
     edge_down
     case "$topology" in
       public) public_up ;;
@@ -273,5 +338,8 @@ case "${1:-}" in
     ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: net.sh up TOPOLOGY | down | status" >&2; exit 2 ;;
+  loss) loss "${2:-}" ;;
+  link) link "${2:-}" "${3:-}" ;;
+  conntrack-flush) conntrack_flush "${2:-}" ;;
+  *) echo "usage: net.sh up TOPOLOGY | down | status | loss PERCENT | link down|up [NS] | conntrack-flush [NS]" >&2; exit 2 ;;
 esac

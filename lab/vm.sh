@@ -2,6 +2,7 @@
 # Runs the PPTP server VM inside the fy-srv namespace (needs `net.sh up TOPOLOGY` first).
 #   vm.sh start [require-128|stateful|40|none] [debug]   boots it, waits until TCP 1723 answers from fy-client
 #   vm.sh stop                                           stops it (by pid)
+#   vm.sh kill                                           kills it outright (SIGKILL, by pid), as a power cut would
 #   vm.sh log                                            prints the serial console
 set -euo pipefail
 
@@ -26,6 +27,16 @@ stop() {
     kill "$pid"
     for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
     if [ -d "/proc/$pid" ]; then kill -9 "$pid"; fi
+  fi
+  rm -f "$pidfile"
+}
+
+# SIGKILL: the guest gets no chance to close its connections or say goodbye to its peers.
+kill_vm() {
+  local pid
+  if pid=$(running_pid); then
+    kill -9 "$pid"
+    for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
   fi
   rm -f "$pidfile"
 }
@@ -67,6 +78,7 @@ start() {
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
+  kill) kill_vm ;;
   log) cat "$console" ;;
-  *) echo "usage: vm.sh start [require-128|stateful|40|none] [debug] | stop | log" >&2; exit 2 ;;
+  *) echo "usage: vm.sh start [require-128|stateful|40|none] [debug] | stop | kill | log" >&2; exit 2 ;;
 esac
