@@ -123,7 +123,7 @@ class Connector implements Connection {
       if (this.userEnded) return { connected: everConnected };
       const goaway = this.goawayAfterMs;
       this.goawayAfterMs = undefined;
-      if (!shouldReconnect(outcome, goaway)) {
+      if (!shouldReconnect(outcome, goaway, everConnected)) {
         return outcome.error === undefined
           ? { connected: everConnected }
           : { error: outcome.error, connected: everConnected };
@@ -168,7 +168,7 @@ class Connector implements Connection {
       if (this.userEnded) return { ok: false };
       const opened = transport === "wrap" ? await this.openWrap() : await this.openDirect();
       if (opened.ok || opened.error === undefined) return opened;
-      if (!shouldReconnect({ error: opened.error, connected: true }, undefined)) return opened;
+      if (!shouldReconnect({ error: opened.error, connected: false }, undefined, true)) return opened;
       error = opened.error;
     }
   }

@@ -10,6 +10,9 @@ const RECONNECTABLE: ReadonlySet<string> = new Set([
   "SERVER_STOPPED",
   "SERVER_UNREACHABLE",
   "CONTROL_TIMEOUT",
+  /** While reconnecting: the path that carried GRE before does not yet (a network still coming back). */
+  "GRE_TIMEOUT",
+  "CALL_DISCONNECTED",
   "RELAY_CONNECTION_LOST",
   "RELAY_SHUTTING_DOWN",
   "RELAY_BUSY",
@@ -22,12 +25,17 @@ const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 10_000;
 
 /**
- * Whether to reconnect after `outcome`. `goawayAfterMs` is set when the relay asked for it. A session that never
- * came up is not retried, except for a busy or unreachable relay while already reconnecting (the caller's loop).
+ * Whether to reconnect after `outcome`. `goawayAfterMs` is set when the relay asked for it. Only a connection that
+ * came up at some point (`everConnected`) is retried: a first attempt that fails says what is wrong instead, while a
+ * reconnect attempt that fails the same way (the network still away) is tried again.
  */
-export function shouldReconnect(outcome: TunnelOutcome, goawayAfterMs: number | undefined): boolean {
+export function shouldReconnect(
+  outcome: TunnelOutcome,
+  goawayAfterMs: number | undefined,
+  everConnected: boolean,
+): boolean {
   if (goawayAfterMs !== undefined) return true;
-  return outcome.connected && outcome.error !== undefined && RECONNECTABLE.has(outcome.error.code);
+  return everConnected && outcome.error !== undefined && RECONNECTABLE.has(outcome.error.code);
 }
 
 /** The wait before reconnect attempt `attempt` (1, 2, ...). */

@@ -345,6 +345,23 @@ describe("reconnecting a direct session", () => {
     expect(await connection.closed).toEqual({ connected: true });
   });
 
+  it("keeps trying while a reconnect attempt fails the way a missing network does (no GRE yet)", async () => {
+    const h = harness();
+    const { connection, events } = start(h, { transport: "direct" });
+    await settle();
+    h.directs[0]!.emit(CONNECTED);
+    h.directs[0]!.end(codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-"));
+    await vi.advanceTimersByTimeAsync(1000);
+    h.directs[1]!.end(codedError("GRE_TIMEOUT", "No GRE came back within 10 s.", "-"));
+    await settle();
+    expect(events.at(-1)).toMatchObject({ type: "reconnecting", error: { code: "GRE_TIMEOUT" } });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.directs).toHaveLength(3);
+    h.directs[2]!.emit(CONNECTED);
+    connection.disconnect();
+    expect(await connection.closed).toEqual({ connected: true });
+  });
+
   it("does not retry a session that never came up", async () => {
     const h = harness();
     const { connection } = start(h, { transport: "direct" });
