@@ -64,6 +64,7 @@ SAMPLE_SECONDS=10
 SOAK_USER=soak
 SOAK_PASSWORD="soak-$RANDOM$RANDOM"
 
+BENCH=soak
 PKG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 REPO_DIR="$(cd "$PKG_DIR/../.." && pwd)"
 WORK="$(mktemp -d /tmp/fy-soak.XXXXXX)" # kept: the CSV files and logs are the result
@@ -107,36 +108,10 @@ if ! mkdir "$LOCK" 2>/dev/null; then
   mkdir "$LOCK"
 fi
 echo "$$" >"$LOCK/pid"
-# shellcheck disable=SC2317 # called by the trap
-on_error() {
-  local status="$1" line="$2" command="$3" file
-  trap - ERR
-  echo "soak: line $line: '$command' failed (status $status)" >&2
-  for file in ferry relay pump; do
-    [ -s "$WORK/$file.log" ] && { echo "--- end of $file.log:" >&2; tail -n 8 "$WORK/$file.log" >&2; }
-  done
-  return 0
-}
 set -E
 trap 'on_error "$?" "$LINENO" "$BASH_COMMAND"' ERR
 trap 'exit 130' INT TERM
 
-# Waits up to $3 seconds for a line matching $2 in the log $1 written by the process $4 (gives up when it ends).
-wait_for_line() {
-  local file="$1" pattern="$2" seconds="$3" pid="${4:-}"
-  for _ in $(seq $((seconds * 10))); do
-    grep -q -- "$pattern" "$file" 2>/dev/null && return 0
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-      echo "soak: the process writing $file ended before '$pattern':" >&2
-      tail -n 20 "$file" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-  echo "soak: timed out waiting for '$pattern' in $file:" >&2
-  tail -n 20 "$file" >&2
-  return 1
-}
 
 setup_network() {
   delete_namespaces # a run that was killed with SIGKILL may have left them
@@ -193,7 +168,7 @@ start_relay() {
     --tokens-file "$WORK/relay-tokens" --allow "$ADDR_B" --drain-seconds 0 >"$WORK/relay.log" 2>&1) &
   RELAY_PID="$!"
   STARTED+=("$RELAY_PID")
-  wait_for_line "$WORK/relay.log" ' listening ' 30 "$RELAY_PID"
+  wait_for_line "$WORK/relay.log" ' listening ' 30 "$RELAY_PID" 20
 }
 
 # The server pump serves one client and exits when it leaves: restart it each time, its PID in $WORK/pump.pid.
@@ -308,7 +283,7 @@ ROUTES_BEFORE="$(route_count)"
 TUN_BEFORE="$(tun_count)"
 supervise_pump &
 STARTED+=("$!")
-wait_for_line "$WORK/pump.log" '^ready' 30
+wait_for_line "$WORK/pump.log" '^ready' 30 "" 20
 
 TRANSPORT_ARGS=(--transport direct)
 if [ "$TRANSPORT" = wrap ]; then
@@ -327,7 +302,7 @@ ip netns exec "$NS_A" env FERRY_STATE_DIR="$WORK/ferry-state" \
   <"$WORK/password" >"$WORK/ferry.log" 2>&1 &
 FERRY_PID="$!"
 STARTED+=("$FERRY_PID")
-wait_for_line "$WORK/ferry.log" '"event":"connected"' 30 "$FERRY_PID"
+wait_for_line "$WORK/ferry.log" '"event":"connected"' 30 "$FERRY_PID" 20
 sleep 1
 ROUTES_CONNECTED="$(route_count)"
 log "connected (ferry PID $FERRY_PID): $(grep -m1 '"event":"connected"' "$WORK/ferry.log")"

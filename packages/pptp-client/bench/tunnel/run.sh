@@ -51,6 +51,7 @@ WG_B=10.9.0.1
 BENCH_USER=bench
 BENCH_PASSWORD="bench-$RANDOM$RANDOM"
 
+BENCH=run.sh
 PKG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 REPO_DIR="$(cd "$PKG_DIR/../.." && pwd)"
 WORK="$(mktemp -d /tmp/fy-bench.XXXXXX)"
@@ -84,37 +85,10 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-# A failing command ends the script (set -e); say which, with the end of the tunnel logs, before they are deleted.
-# shellcheck disable=SC2317 # called by the trap
-on_error() {
-  local status="$1" line="$2" command="$3" log
-  trap - ERR
-  echo "run.sh: line $line: '$command' failed (status $status)" >&2
-  for log in ferry relay pump; do
-    [ -s "$WORK/$log.log" ] && { echo "--- end of $log.log:" >&2; tail -n 8 "$WORK/$log.log" >&2; }
-  done
-  return 0
-}
 set -E
 trap 'on_error "$?" "$LINENO" "$BASH_COMMAND"' ERR
 trap 'exit 130' INT TERM
 
-# Waits up to $3 seconds for a line matching $2 in the log $1 written by the process $4 (gives up when it ends).
-wait_for_line() {
-  local log="$1" pattern="$2" seconds="$3" pid="${4:-}"
-  for _ in $(seq $((seconds * 10))); do
-    grep -q -- "$pattern" "$log" 2>/dev/null && return 0
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-      echo "run.sh: the process writing $log ended before '$pattern':" >&2
-      cat "$log" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-  echo "run.sh: timed out waiting for '$pattern' in $log:" >&2
-  cat "$log" >&2
-  return 1
-}
 
 # utime+stime of a process and all its threads, in clock ticks (fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() {
