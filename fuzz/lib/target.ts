@@ -59,3 +59,21 @@ export class InputReader {
     return this.bytes(this.remaining);
   }
 }
+
+/** A sans-IO machine's timer: the earliest deadline, and what fires when it is due. */
+export interface Timed {
+  nextTimeout(): number | undefined;
+  handleTimeout(now: number): void;
+}
+
+/**
+ * The "wait" op of the machine-driving targets: the clock moves on by a quadratic step (short waits are common,
+ * long ones reach the handshake and idle deadlines), and a due deadline fires. Returns the new time.
+ */
+export function waitOp(input: InputReader, now: number, machine: Timed): number {
+  const b = input.u8();
+  const later = now + b * b * 4;
+  const due = machine.nextTimeout();
+  if (due !== undefined && due <= later) machine.handleTimeout(later);
+  return later;
+}

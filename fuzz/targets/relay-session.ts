@@ -13,7 +13,7 @@ import type { PptpTranslator } from "../../packages/wrap/dist/relay/pptp-transla
 import { RelaySession } from "../../packages/wrap/dist/relay/relay-session.js";
 import { TokenSet } from "../../packages/wrap/dist/relay/relay-tokens.js";
 import { emitControlFrames, emitWrapFrame } from "../../packages/wrap/dist/wire/frame.js";
-import { check, InputReader } from "../lib/target.js";
+import { check, InputReader, waitOp } from "../lib/target.js";
 
 export const maxLen = 8192;
 export const packages = ["wrap"];
@@ -111,13 +111,9 @@ export function fuzz(data: Uint8Array): void {
         session.handleServerGre(input.chunk16(2000), now, unsent);
         break;
       }
-      case Op.wait: {
-        const b = input.u8();
-        now += b * b * 4;
-        const due = session.nextTimeout();
-        if (due !== undefined && due <= now) session.handleTimeout(now);
+      case Op.wait:
+        now = waitOp(input, now, session);
         break;
-      }
       case Op.pong:
         session.handlePong(now);
         break;

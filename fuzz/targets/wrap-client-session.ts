@@ -7,7 +7,7 @@
  */
 import { WrapClientSession } from "../../packages/wrap/dist/client/wrap-client-session.js";
 import { emitWrapFrame } from "../../packages/wrap/dist/wire/frame.js";
-import { check, InputReader } from "../lib/target.js";
+import { check, InputReader, waitOp } from "../lib/target.js";
 
 export const maxLen = 8192;
 export const packages = ["wrap"];
@@ -72,13 +72,9 @@ export function fuzz(data: Uint8Array): void {
         session.handleClosed(status, new TextDecoder().decode(input.chunk(123)), now);
         break;
       }
-      case Op.wait: {
-        const b = input.u8();
-        now += b * b * 4;
-        const due = session.nextTimeout();
-        if (due !== undefined && due <= now) session.handleTimeout(now);
+      case Op.wait:
+        now = waitOp(input, now, session);
         break;
-      }
       case Op.sendControl:
         session.sendControl(input.chunk16(10_000));
         break;
