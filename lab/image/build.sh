@@ -16,7 +16,7 @@ LIBRARY_PACKAGES="libc6 libwrap0 libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3 li
   libgpg-error0 liblz4-1 liblzma5 libzstd1 libpcap0.8 libdbus-1-3"
 [ "${1:-}" = --host-packages ] && { echo "$HOST_PACKAGES"; exit 0; }
 
-MODULES="virtio_pci virtio_net ppp_async ppp_mppe"
+MODULES="virtio_pci virtio_net virtio_console ppp_async ppp_mppe"
 BINARIES="usr/sbin/pptpd usr/sbin/pptpctrl usr/sbin/pppd"
 
 here=$(cd "$(dirname "$0")" && pwd)

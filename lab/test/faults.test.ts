@@ -1,8 +1,8 @@
 /**
  * Faults under a running session, against the real pptpd: 1 % and 5 % random loss on the path, the server VM killed
- * mid-transfer and booted again, the client's interface going down and up (sleep and wake, Wi-Fi roaming), and the
- * home NAT's conntrack table flushed with traffic running. Each test checks the event Ferry reports, the network put
- * back while there is no tunnel, traffic passing again, a clean Ctrl-C and nothing left behind; afterAll prints how
+ * mid-transfer and booted again, pptpd restarted on the server, the client's interface going down and up (sleep and
+ * wake, Wi-Fi roaming), and the home NAT's conntrack table flushed with traffic running. Each test checks the event
+ * Ferry reports, the network put back while there is no tunnel, traffic passing again, a clean Ctrl-C and nothing left behind; afterAll prints how
  * long each recovery took. A relay killed and restarted is in wrap.test.ts, a SIGKILLed ferry in recovery.test.ts.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -35,7 +35,14 @@ const ECHO_FAILURES = 4;
 /** From the last answered echo to PEER_DEAD, at most: the unanswered echoes and the deadline after the last one. */
 const KEEPALIVE_WINDOW_MS = ECHO_INTERVAL_MS * (ECHO_FAILURES + 1);
 /** The codes `ferry connect` reconnects after (packages/wrap/src/connect/reconnect.ts, direct transport). */
-const RECONNECTABLE = ["PEER_DEAD", "SERVER_STOPPED", "SERVER_UNREACHABLE", "CONTROL_TIMEOUT"];
+const RECONNECTABLE = [
+  "PEER_DEAD",
+  "SERVER_STOPPED",
+  "SERVER_UNREACHABLE",
+  "CONTROL_TIMEOUT",
+  "GRE_TIMEOUT",
+  "CALL_DISCONNECTED",
+];
 
 interface Figure {
   readonly fault: string;
@@ -507,6 +514,37 @@ describe("the home NAT's conntrack table flushed mid-session (nat-helper)", () =
   });
 });
 
-// The VM offers no way to restart pptpd alone: its serial port is a write-only log file, qemu runs with
-// `-monitor none`, and lab/image/init starts pptpd once and runs no shell, getty or control service.
-it.todo("the server restarting pptpd (needs a control channel into the VM: lab/image/init)");
+describe("the server restarting pptpd (as `systemctl restart pptpd`: pptpd, its pptpctrls and pppds)", () => {
+  it("notices at once, reconnects to the new pptpd and leaves nothing behind", async () => {
+    await useTopology("public");
+    const before = await snapshot(NS);
+    const ferry = ferryRun(FULL_TUNNEL);
+    let stream: EchoStream | undefined;
+    try {
+      await ferry.waitFor("connected", 30_000);
+      stream = new EchoStream(NS);
+      expect(await stream.reach(2 * 1024 * 1024, 20_000), "the transfer runs").toBe(true);
+      const restartedAt = now(ferry);
+      await vm("ctl", "restart-pptpd");
+      // pptpd's Call-Disconnect-Notify ("administrative shutdown"), pppd's LCP Terminate-Request or the control
+      // connection's end, whichever comes first: no keepalive wait.
+      const gone = await waitAfter(ferry, "reconnecting", restartedAt, 15_000);
+      expect(RECONNECTABLE, describeRun(ferry)).toContain(gone.e.code);
+      const again = await waitAfter(ferry, "connected", gone.at, 30_000);
+      stream.stop();
+      await trafficPasses(NS);
+      expect(await serverLog()).toContain("ferry-lab: pptpd restarted");
+      figures.push({
+        fault: "pptpd restarted (with its pppds)",
+        result: `${gone.e.code}, reconnected`,
+        toReconnecting: gone.at - restartedAt,
+        toConnected: again.at - restartedAt,
+        notes: `stream stopped at ${(stream.received / 1048576).toFixed(1)} MB; ${ferry.events.filter((e) => e.event === "reconnecting").length} attempt(s)`,
+      });
+    } finally {
+      stream?.stop();
+      await stop(ferry);
+    }
+    expect(await snapshot(NS)).toBe(before);
+  });
+});
