@@ -1,4 +1,4 @@
-import type { FerryError } from "@ferry/pptp-client";
+import type { FerryError, SessionStats } from "@ferry/pptp-client";
 import { mppeLabel } from "@ferry/pptp-client/tunnel";
 import { type ConnectEvent, describeConnectEvent } from "@ferry/wrap";
 
@@ -6,8 +6,12 @@ import { type ConnectEvent, describeConnectEvent } from "@ferry/wrap";
 export interface Reporter {
   event(event: ConnectEvent): void;
   error(error: FerryError<string>): void;
+  /** The last session's totals, when it ends: what it moved, what the network lost, what was refused. */
+  stats(stats: SessionStats): void;
   disconnected(reason: "user" | "error"): void;
 }
+
+const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 export function humanReporter(write: (line: string) => void): Reporter {
   return {
@@ -19,6 +23,13 @@ export function humanReporter(write: (line: string) => void): Reporter {
     error(error) {
       write(`Error [${error.code}]: ${error.message}`);
       write(`  Try: ${error.hint}`);
+    },
+    stats(stats) {
+      write(
+        `This session: ${megabytes(stats.bytesIn)} received, ${megabytes(stats.bytesOut)} sent; ` +
+          `${stats.lost} packets lost on the way, ${stats.duplicates} duplicates and ${stats.dropped} malformed, ` +
+          "forged or undecryptable packets dropped.",
+      );
     },
     disconnected(reason) {
       write(reason === "user" ? "Disconnected." : "Disconnected after the error above.");
@@ -71,6 +82,9 @@ export function jsonReporter(write: (line: string) => void, ifname: () => string
         hint: error.hint,
         ...(error.detail ?? {}),
       });
+    },
+    stats(stats) {
+      emit({ event: "stats", ...stats });
     },
     disconnected(reason) {
       emit({ event: "disconnected", reason });

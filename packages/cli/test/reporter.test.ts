@@ -15,6 +15,19 @@ const CONNECTED = {
 
 const WRAPPED = { ...CONNECTED, transport: "wrap", fallbackReason: "gre-timeout" } as const;
 
+const STATS = {
+  bytesIn: 12_582_912,
+  bytesOut: 1_258_291,
+  packetsIn: 9000,
+  packetsOut: 4000,
+  lost: 3,
+  reordered: 1,
+  duplicates: 2,
+  dropped: 7,
+  txDropped: 0,
+  lastRttMs: 4.5,
+};
+
 describe("ferry connect output", () => {
   it("--json: one object per line, with the fields scripts rely on", () => {
     const lines: string[] = [];
@@ -36,6 +49,7 @@ describe("ferry connect output", () => {
         errorCode: 691,
       }),
     );
+    reporter.stats(STATS);
     reporter.disconnected("error");
     expect(lines.map((l) => JSON.parse(l))).toEqual([
       { event: "tcp-connected", server: "198.51.100.10" },
@@ -76,6 +90,7 @@ describe("ferry connect output", () => {
         hint: "Check them.",
         errorCode: 691,
       },
+      { event: "stats", ...STATS },
       { event: "disconnected", reason: "error" },
     ]);
   });
@@ -93,6 +108,7 @@ describe("ferry connect output", () => {
     reporter.event(CONNECTED);
     reporter.event(WRAPPED);
     reporter.error(ferryError("GRE_TIMEOUT", "No GRE came back.", "Enable PPTP passthrough."));
+    reporter.stats(STATS);
     reporter.disconnected("user");
     expect(lines).toEqual([
       "Encryption: MPPE 40-bit stateful",
@@ -101,6 +117,7 @@ describe("ferry connect output", () => {
       "Connected via relay: 10.200.0.100 -> 10.200.0.1, MTU 1396, DNS 10.200.0.53, encryption 128-stateless. Press Ctrl-C to disconnect.",
       "Error [GRE_TIMEOUT]: No GRE came back.",
       "  Try: Enable PPTP passthrough.",
+      "This session: 12.0 MB received, 1.2 MB sent; 3 packets lost on the way, 2 duplicates and 7 malformed, forged or undecryptable packets dropped.",
       "Disconnected.",
     ]);
   });
