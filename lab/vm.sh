@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the PPTP server VM inside the fy-srv namespace (needs `net.sh up TOPOLOGY` first).
-#   vm.sh start [require-128|stateful|40|none] [debug]   boots it, waits until TCP 1723 answers from fy-client
+#   vm.sh start [require-128|stateful|40|none|noauth] [debug]   boots it, waits until TCP 1723 answers from fy-client
 #   vm.sh stop                                           stops it (by pid)
 #   vm.sh kill                                           kills it outright (SIGKILL, by pid), as a power cut would
 #   vm.sh log                                            prints the serial console
@@ -97,5 +97,5 @@ case "${1:-}" in
   stop) stop ;;
   kill) kill_vm ;;
   log) cat "$console" ;;
-  *) echo "usage: vm.sh start [require-128|stateful|40|none] [debug] | stop | kill | log | ctl COMMAND" >&2; exit 2 ;;
+  *) echo "usage: vm.sh start [require-128|stateful|40|none|noauth] [debug] | stop | kill | log | ctl COMMAND" >&2; exit 2 ;;
 esac

@@ -129,7 +129,9 @@ describe("a hostile network forging GRE into a live session", () => {
     // server's own packet with that sequence number came first: then the forgery is the duplicate). The 5 from
     // another address never get past the kernel: the GRE socket is connected to the server.
     const refused = Number(stats!["duplicates"]) + Number(stats!["dropped"]);
-    console.log(`hostile GRE: 26 forged, ${stats!["duplicates"]} duplicates + ${stats!["dropped"]} dropped counted`);
+    console.log(
+      `hostile GRE: 26 forged, ${stats!["duplicates"]} duplicates + ${stats!["dropped"]} dropped counted`,
+    );
     expect(refused, JSON.stringify(stats)).toBeGreaterThanOrEqual(15 + 5 + 1);
     expect(await snapshot(NS)).toBe(before);
   });

@@ -27,7 +27,7 @@ export const CONNECT_ARGS: readonly string[] = [
 ];
 
 export type Topology = "public" | "nat-helper" | "nat-nohelper" | "nat-dropgre" | "cgnat" | "proxy-only";
-export type Variant = "require-128" | "stateful" | "40" | "none";
+export type Variant = "require-128" | "stateful" | "40" | "none" | "noauth";
 
 export async function sh(command: string, args: readonly string[], timeoutMs = 120_000): Promise<string> {
   const { stdout } = await run(command, [...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });

@@ -45,7 +45,17 @@ describe("server configurations (pppd options)", () => {
 
   it("no MPPE: refused by default, connects unencrypted only with --mppe optional", async () => {
     await labUp("public", "none");
-    expect(await refused([])).toMatchObject({ code: "ENCRYPTION_UNAVAILABLE" });
+    expect(await refused([])).toMatchObject({ code: "AUTH_SERVER_UNVERIFIED" });
     expect(await connectAndPing(["--mppe", "optional"])).toMatchObject({ mppe: "none" });
+  });
+
+  it("a server that never asks us to authenticate: refused, even when unencrypted links are allowed", async () => {
+    await labUp("public", "noauth");
+    const before = await snapshot("fy-client");
+    expect(await refused(["--mppe", "optional"])).toMatchObject({ code: "AUTH_SERVER_UNVERIFIED" });
+    expect(await refused([])).toMatchObject({
+      code: expect.stringMatching(/^(AUTH_SERVER_UNVERIFIED|ENCRYPTION_UNAVAILABLE)$/),
+    });
+    expect(await snapshot("fy-client")).toBe(before);
   });
 });
