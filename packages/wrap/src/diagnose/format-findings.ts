@@ -1,5 +1,5 @@
 /** The findings for people (one block each: mark, title, what was seen, the fix) and for programs (JSON). */
-import type { Finding, FindingStatus } from "./checklist.js";
+import type { Finding, FindingStatus } from "./finding.js";
 
 const MARKS: Readonly<Record<FindingStatus, string>> = {
   ok: "[ ok ]",

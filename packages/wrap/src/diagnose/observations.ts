@@ -1,5 +1,5 @@
 /**
- * What the probes of `ferry diagnose` saw, raw: no judgement here (checklist.ts turns these into findings).
+ * What the probes of `ferry diagnose` saw, raw: no judgement here (the checklist's checks turn these into findings).
  * A field is undefined until its probe has reported; a probe that could not run leaves it undefined for good.
  */
 import type { WrapError } from "../errors.js";

@@ -3,7 +3,8 @@
  * slow ones, GRE's wait and the ping search, overlap), and hands each finding to `onFinding` as soon as it and
  * every finding before it are decided, so a person watching sees the checklist fill in from the top.
  */
-import { evaluate, type Finding, settledFindings } from "./checklist.js";
+import { evaluate, settledFindings } from "./checklist.js";
+import type { Finding } from "./finding.js";
 import type { Observations } from "./observations.js";
 import type { DiagnoseProbes } from "./probes.js";
 

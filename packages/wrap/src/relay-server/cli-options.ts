@@ -13,7 +13,7 @@ import {
   DEFAULT_MAX_SESSIONS_PER_SOURCE,
   type HostPort,
   type RelayOptions,
-} from "./relay-server.js";
+} from "./relay-options.js";
 
 export const RELAY_USAGE = `Usage: ferry-relay --listen HOST:PORT --cert FILE --key FILE --tokens-file FILE --allow HOST[,HOST...]
                    [--metrics HOST:PORT] [--max-sessions N] [--max-sessions-per-source N]

@@ -9,7 +9,8 @@ import { connect, type Socket } from "node:net";
 import { DeadlineTimer } from "@ferry/pptp-client/tunnel";
 import { WebSocket } from "ws";
 import { clientReadingPaused, serverReadingPaused } from "../relay/backpressure.js";
-import type { RelayAction, RelaySession } from "../relay/relay-session.js";
+import type { RelaySession } from "../relay/relay-session.js";
+import type { RelayAction } from "../relay/session-traffic.js";
 import type { GreLink, GreRouter } from "./gre-router.js";
 import type { RelayLog } from "./relay-log.js";
 

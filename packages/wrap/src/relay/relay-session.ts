@@ -7,29 +7,21 @@
  * packets from the server, and `now`; it polls actions (frames for the client, bytes and GRE for the server, what to
  * resolve, dial and close) and follows `nextTimeout()`. Every refusal and failure is an `error` frame followed by a
  * close with status 4000 + code; nothing a client or server sends can make a method throw.
+ *
+ * Pieces with a job of their own live beside it: the hello's authentication (hello-auth.ts), what happens to one GRE
+ * packet (gre-forwarding.ts), and the action queue with the traffic counts (session-traffic.ts).
  */
 import { type WrapError, wrapError } from "../errors.js";
 import { isWireAddress } from "../wire/address.js";
-import {
-  emitControlFrames,
-  emitWrapFrame,
-  parseWrapFrame,
-  WRAP_CHANNEL_TAG,
-  WRAP_MAX_GRE_PACKET,
-  wrapFrameTooLarge,
-} from "../wire/frame.js";
+import { emitWrapFrame, parseWrapFrame, wrapFrameTooLarge } from "../wire/frame.js";
 import { RELAY_ERROR_CODE, type RelayErrorCode, type RelayMessage } from "../wire/relay-messages.js";
-import { dropGreToClient } from "./backpressure.js";
 import type { ServerCallIds } from "./call-id-allocator.js";
+import { greToClient, greToServerRefusal } from "./gre-forwarding.js";
+import { type ClientCredentials, helloAuthRefusal } from "./hello-auth.js";
 import { PptpTranslator } from "./pptp-translator.js";
 import { RateLimiter } from "./rate-limit.js";
-import {
-  countFlow,
-  type FlowChannel,
-  type GreDropReason,
-  newRelayCounters,
-  type RelayCounters,
-} from "./relay-counters.js";
+import { newRelayCounters, type RelayCounters } from "./relay-counters.js";
+import { type RelayAction, SessionTraffic } from "./session-traffic.js";
 
 /** The client must send hello within this long of the upgrade (RELAY_HANDSHAKE_TIMEOUT). */
 export const HELLO_DEADLINE_MS = 10_000;
@@ -49,44 +41,15 @@ export interface TargetPolicy {
   permits(server: string, address: string): boolean;
 }
 
-/** The token-guessing throttle for the client's source (AuthThrottle, bound to one address by the I/O layer). */
-export interface AuthAttempts {
-  /** True while the source is cooling down after too many wrong tokens: its hello is refused unchecked. */
-  coolingDown(now: number): boolean;
-  /** A hello from the source failed authentication. */
-  failed(now: number): void;
-}
-
-export interface RelaySessionOptions {
+export interface RelaySessionOptions extends ClientCredentials {
   /** 16 lower-case hex digits (random, chosen by the I/O layer): names the session in logs and in `welcome`. */
   readonly sessionId: string;
-  /** The client presented a TLS client certificate the relay's CA vouches for. */
-  readonly clientCertOk: boolean;
-  /** The token check (TokenSet.authorize): constant time, and "" is only good with a certificate. */
-  readonly authorize: (token: string, clientCertOk: boolean) => boolean;
-  /** Rate limits wrong tokens from the client's source; none when absent. */
-  readonly authAttempts?: AuthAttempts;
   readonly targets: TargetPolicy;
   /** The relay's Call IDs per server address, shared by every session. */
   readonly callIds: ServerCallIds<PptpTranslator>;
   /** Relay-wide totals this session adds to. */
   readonly counters?: RelayCounters;
 }
-
-export type RelayAction =
-  /** Resolve the hello's server to an IPv4 address, then call `resolved()`. */
-  | { readonly type: "resolve"; readonly server: string }
-  /** Open TCP 1723 (and the GRE path) to `address`, then call `serverConnected()` or `serverFailed()`. */
-  | { readonly type: "dial"; readonly address: string }
-  /** One WebSocket message to the client. `control` marks frames that carry control bytes (never dropped). */
-  | { readonly type: "send-client"; readonly frame: Uint8Array; readonly control: boolean }
-  /** Control bytes for TCP 1723. */
-  | { readonly type: "send-server"; readonly bytes: Uint8Array }
-  /** A GRE packet for the server (from the GRE header on). */
-  | { readonly type: "send-gre"; readonly packet: Uint8Array }
-  | { readonly type: "close-client"; readonly status: number; readonly reason: string }
-  /** Close TCP 1723 (after the bytes already sent) and stop routing GRE to this session. */
-  | { readonly type: "close-server" };
 
 /** How a session ended: the relay error it sent, or a normal close by either side. */
 export type SessionOutcome = RelayErrorCode | "CLIENT_CLOSED" | "SERVER_CLOSED";
@@ -97,7 +60,7 @@ export class RelaySession {
   readonly sessionId: string;
   readonly counters: RelayCounters;
   private phase: Phase = "awaiting-hello";
-  private readonly actions: RelayAction[] = [];
+  private readonly traffic: SessionTraffic;
   private readonly probeLimiter = new RateLimiter(PROBES_PER_SECOND);
   private readonly startedAt: number;
   private lastHeard: number;
@@ -116,6 +79,7 @@ export class RelaySession {
   ) {
     this.sessionId = options.sessionId;
     this.counters = options.counters ?? newRelayCounters();
+    this.traffic = new SessionTraffic(this.counters);
     this.startedAt = now;
     this.lastHeard = now;
   }
@@ -159,7 +123,7 @@ export class RelaySession {
   }
 
   poll(): RelayAction | undefined {
-    return this.actions.shift();
+    return this.traffic.poll();
   }
 
   nextTimeout(): number | undefined {
@@ -200,7 +164,7 @@ export class RelaySession {
   handleClientMessage(bytes: Uint8Array, now: number, binary = true): void {
     if (this.phase === "closed") return;
     this.lastHeard = now;
-    countFlow(this.counters, "from_client", channelOf(bytes), bytes.length);
+    this.traffic.fromClient(bytes);
     if (!binary) {
       this.protocolError("it sent a text WebSocket message");
       return;
@@ -267,7 +231,7 @@ export class RelaySession {
     this.pptp = new PptpTranslator(this.options.callIds.forServer(address));
     this.phase = "dialing";
     this.dialed = true;
-    this.actions.push({ type: "dial", address });
+    this.traffic.signal({ type: "dial", address });
   }
 
   /**
@@ -279,7 +243,7 @@ export class RelaySession {
     this.phase = "open";
     this.connectDeadline = undefined;
     this.welcomeAt = now;
-    this.sendRelay({
+    this.traffic.sendRelay({
       type: "welcome",
       // The I/O layer's text, checked: an address the wire cannot carry becomes "none" rather than a throw.
       observedAddress: isWireAddress(observedAddress) ? observedAddress : "",
@@ -301,20 +265,20 @@ export class RelaySession {
       return;
     }
     this.end("SERVER_CLOSED");
-    this.actions.push({ type: "close-client", status: CLOSE_NORMAL, reason: "server closed" });
+    this.traffic.signal({ type: "close-client", status: CLOSE_NORMAL, reason: "server closed" });
   }
 
   /** Control bytes from TCP 1723. */
   handleServerBytes(bytes: Uint8Array, _now: number): void {
     if (this.phase !== "open") return;
-    countFlow(this.counters, "from_server", "control", bytes.length);
+    this.traffic.fromServer(bytes);
     const result = this.pptp!.fromServer(bytes);
     if (!result.ok) {
       this.fail("RELAY_ERROR", result.error.message, result.error.hint);
       return;
     }
-    this.sendServer(result.toServer);
-    this.sendControlToClient(result.toClient);
+    this.traffic.sendServer(result.toServer);
+    this.traffic.sendControlToClient(result.toClient);
   }
 
   /**
@@ -324,23 +288,15 @@ export class RelaySession {
    */
   handleServerGre(packet: Uint8Array, _now: number, clientUnsent: number): void {
     if (this.phase !== "open") {
-      this.dropGre("unrouted");
+      this.traffic.dropGre("unrouted");
       return;
     }
-    if (packet.length > WRAP_MAX_GRE_PACKET) {
-      this.dropGre("oversize");
+    const forwarded = greToClient(this.pptp!, packet, clientUnsent);
+    if (typeof forwarded === "string") {
+      this.traffic.dropGre(forwarded);
       return;
     }
-    if (dropGreToClient(clientUnsent)) {
-      this.dropGre("backpressure");
-      return;
-    }
-    const rewritten = this.pptp!.rewriteGreFromServer(packet);
-    if (rewritten === undefined) {
-      this.dropGre("unrouted");
-      return;
-    }
-    this.sendClient(emitWrapFrame({ channel: "gre", packet: rewritten }), false);
+    this.traffic.sendClient(emitWrapFrame({ channel: "gre", packet: forwarded }), false);
   }
 
   /** The client's WebSocket closed: close TCP 1723 and give the Call ID back. */
@@ -365,7 +321,7 @@ export class RelaySession {
       return;
     }
     this.drainEndsAt = now + drainMs;
-    this.sendRelay({
+    this.traffic.sendRelay({
       type: "goaway",
       reconnectAfterMs: Math.max(0, Math.min(0xffffffff, Math.round(reconnectAfterMs))),
     });
@@ -410,7 +366,7 @@ export class RelaySession {
           return;
         }
         this.counters.probesAnswered++;
-        this.sendRelay({ type: "probe-reply", id: message.id, sentAt: message.sentAt });
+        this.traffic.sendRelay({ type: "probe-reply", id: message.id, sentAt: message.sentAt });
         return;
       case "probe-reply":
         // The relay sends no probes of its own; a reply is harmless and ignored, but not before welcome.
@@ -424,33 +380,15 @@ export class RelaySession {
 
   private hello(server: string, token: string, now: number): void {
     // Token first: a client that is not authenticated learns nothing about the allowlist (PROTOCOL.md section 3).
-    const attempts = this.options.authAttempts;
-    // A client with a valid certificate proved itself in TLS: a guesser behind the same address does not lock it out.
-    if (!this.options.clientCertOk && attempts?.coolingDown(now)) {
-      // Not checked at all: a guesser learns nothing from the answer while its source cools down.
-      this.counters.authThrottled++;
-      this.fail(
-        "RELAY_AUTH_FAILED",
-        "Too many wrong tokens came from this client's address; the relay is not checking tokens from it for a while.",
-        "Wait a minute, then connect with a current relay token from the relay's administrator.",
-      );
-      return;
-    }
-    if (!this.options.authorize(token, this.options.clientCertOk)) {
-      attempts?.failed(now);
-      this.fail(
-        "RELAY_AUTH_FAILED",
-        token === ""
-          ? "The client sent no token and no valid client certificate."
-          : "The client's token is not one the relay accepts.",
-        "Use a current relay token or client certificate from the relay's administrator.",
-      );
+    const refusal = helloAuthRefusal(this.options, token, now, this.counters);
+    if (refusal !== undefined) {
+      this.fail("RELAY_AUTH_FAILED", refusal.message, refusal.hint);
       return;
     }
     this.serverName = server;
     this.phase = "resolving";
     this.connectDeadline = now + SERVER_CONNECT_DEADLINE_MS;
-    this.actions.push({ type: "resolve", server });
+    this.traffic.signal({ type: "resolve", server });
   }
 
   private controlFromClient(bytes: Uint8Array): void {
@@ -464,42 +402,17 @@ export class RelaySession {
       this.fail("RELAY_PROTOCOL_ERROR", result.error.message, result.error.hint);
       return;
     }
-    this.sendServer(result.toServer);
-    this.sendControlToClient(result.toClient);
+    this.traffic.sendServer(result.toServer);
+    this.traffic.sendControlToClient(result.toClient);
   }
 
   private greFromClient(packet: Uint8Array): void {
-    const pptp = this.pptp!;
-    const malformedBefore = pptp.counters.greFromClientMalformed;
-    if (!pptp.checkGreFromClient(packet)) {
-      this.dropGre(pptp.counters.greFromClientMalformed > malformedBefore ? "malformed" : "unrouted");
+    const refusal = greToServerRefusal(this.pptp!, packet);
+    if (refusal !== undefined) {
+      this.traffic.dropGre(refusal);
       return;
     }
-    countFlow(this.counters, "to_server", "gre", packet.length);
-    this.actions.push({ type: "send-gre", packet });
-  }
-
-  private sendServer(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    countFlow(this.counters, "to_server", "control", bytes.length);
-    this.actions.push({ type: "send-server", bytes });
-  }
-
-  private sendControlToClient(bytes: Uint8Array): void {
-    for (const frame of emitControlFrames(bytes)) this.sendClient(frame, true);
-  }
-
-  private sendRelay(message: RelayMessage): void {
-    this.sendClient(emitWrapFrame({ channel: "relay", message }), true);
-  }
-
-  private sendClient(frame: Uint8Array, control: boolean): void {
-    countFlow(this.counters, "to_client", channelOf(frame), frame.length);
-    this.actions.push({ type: "send-client", frame, control });
-  }
-
-  private dropGre(reason: GreDropReason): void {
-    this.counters.greDropped[reason]++;
+    this.traffic.sendGre(packet);
   }
 
   private forbidden(server: string): void {
@@ -530,8 +443,8 @@ export class RelaySession {
   /** Sends `error`, closes with 4000 + code, and closes the server side. */
   private fail(code: RelayErrorCode, message: string, hint: string): void {
     if (this.phase === "closed") return;
-    this.sendRelay({ type: "error", code, message });
-    this.actions.push({ type: "close-client", status: 4000 + RELAY_ERROR_CODE[code], reason: code });
+    this.traffic.sendRelay({ type: "error", code, message });
+    this.traffic.signal({ type: "close-client", status: 4000 + RELAY_ERROR_CODE[code], reason: code });
     this.end(code, wrapError(code, message, hint, { sessionId: this.sessionId }));
   }
 
@@ -540,20 +453,6 @@ export class RelaySession {
     this.connectDeadline = undefined;
     this.ending = error === undefined ? { outcome } : { outcome, error };
     this.pptp?.close();
-    if (this.dialed) this.actions.push({ type: "close-server" });
-  }
-}
-
-/** The counting channel of a frame's tag byte. */
-function channelOf(frame: Uint8Array): FlowChannel {
-  switch (frame[0]) {
-    case WRAP_CHANNEL_TAG.control:
-      return "control";
-    case WRAP_CHANNEL_TAG.gre:
-      return "gre";
-    case WRAP_CHANNEL_TAG.relay:
-      return "relay";
-    default:
-      return "unknown";
+    if (this.dialed) this.traffic.signal({ type: "close-server" });
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { evaluate, type Finding, type FindingId, settledFindings } from "../../src/diagnose/checklist.js";
+import { evaluate, settledFindings } from "../../src/diagnose/checklist.js";
+import type { Finding, FindingId } from "../../src/diagnose/finding.js";
 import type { Observations, RelayGreObservation } from "../../src/diagnose/observations.js";
 import { FINE, GRE_SILENT } from "./observation-fixtures.js";
 

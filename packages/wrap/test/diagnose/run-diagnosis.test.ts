@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Finding } from "../../src/diagnose/checklist.js";
+import type { Finding } from "../../src/diagnose/finding.js";
 import type { RelayProbeResult } from "../../src/diagnose/observations.js";
 import type { DiagnoseProbes } from "../../src/diagnose/probes.js";
 import { runDiagnosis } from "../../src/diagnose/run-diagnosis.js";

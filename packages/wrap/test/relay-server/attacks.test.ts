@@ -338,7 +338,8 @@ describe("open-proxy attempts", () => {
 });
 
 describe("an honest client while the relay is under attack", () => {
-  it("is welcomed within 5 s while slow handshakes, token guessers and a connection flood run", async () => {
+  // How long the welcome takes under attack is measured by `npm run bench:relay-attack`, not asserted here.
+  it("is welcomed while slow handshakes, token guessers and a connection flood run", async () => {
     const r = await h.start();
     const t = target(r);
     // 200 slow handshakes: 100 silent TCP connections and 100 WebSockets that never send hello, from 25 sources.
@@ -365,15 +366,12 @@ describe("an honest client while the relay is under attack", () => {
       ),
     );
 
-    const startedAt = performance.now();
     await honestClient(r);
-    const honestMs = performance.now() - startedAt;
 
     const outcomes = await guessing;
     flooding = false;
     await flood;
     for (const ws of silentSockets) ws?.terminate();
-    expect(honestMs).toBeLessThan(5000);
     expect(outcomes.every((o) => o.error === "RELAY_AUTH_FAILED" && o.status === 4001)).toBe(true);
     // Each guesser had its 5 tries checked; the rest were refused unchecked.
     expect(r.counters.authThrottled).toBe(500 - 50 * 5);

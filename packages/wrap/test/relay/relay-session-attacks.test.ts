@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AuthThrottle } from "../../src/relay/auth-throttle.js";
-import type { AuthAttempts } from "../../src/relay/relay-session.js";
+import type { AuthAttempts } from "../../src/relay/hello-auth.js";
 import {
   CLIENT_ADDRESS,
   drain,
