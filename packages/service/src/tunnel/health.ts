@@ -5,6 +5,7 @@
 import type { SessionStats } from "@ferry/pptp-client";
 import type { ConnectEvent, FallbackReason } from "@ferry/wrap";
 import type { ApiError, Health } from "../api/protocol.js";
+import { KEEPALIVE_OFF_WINDOW_MS } from "./keepalive-window.js";
 
 export type StatsSample = Pick<
   SessionStats,
@@ -14,15 +15,12 @@ export type StatsSample = Pick<
 export interface HealthThresholds {
   /** Rates and loss are measured over this much history (default 5 s). */
   readonly windowMs: number;
-  /** Sent but nothing received for this long: "looks up but passes nothing" (default 20 s). */
-  readonly keepaliveWindowMs: number;
   readonly maxLossPercent: number;
   readonly maxRttMs: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   windowMs: 5_000,
-  keepaliveWindowMs: 20_000,
   maxLossPercent: 5,
   maxRttMs: 500,
 };
@@ -42,6 +40,8 @@ export class HealthMonitor {
   private readonly thresholds: HealthThresholds;
   private phase: Phase = { kind: "idle" };
   private profileId: string | undefined;
+  /** Sent but nothing received this long: "looks up but passes nothing" (per tunnel: keepalive-window.ts). */
+  private stallWindowMs = KEEPALIVE_OFF_WINDOW_MS;
   private transport: "direct" | "wrap" | undefined;
   private fallbackReason: FallbackReason | undefined;
   private localAddress: string | undefined;
@@ -56,9 +56,13 @@ export class HealthMonitor {
     this.thresholds = { ...DEFAULT_HEALTH_THRESHOLDS, ...thresholds };
   }
 
-  /** A new tunnel for this profile: everything from the previous one is forgotten. */
-  start(profileId: string): void {
+  /**
+   * A new tunnel for this profile: everything from the previous one is forgotten. `keepaliveWindowMs`: how long it
+   * may send with nothing coming back before it counts as stalled (keepaliveWindowMs() of its profile).
+   */
+  start(profileId: string, keepaliveWindowMs: number): void {
     this.profileId = profileId;
+    this.stallWindowMs = keepaliveWindowMs;
     this.phase = { kind: "connecting" };
     this.transport = undefined;
     this.fallbackReason = undefined;
@@ -128,7 +132,7 @@ export class HealthMonitor {
   }
 
   get keepaliveWindowMs(): number {
-    return this.thresholds.keepaliveWindowMs;
+    return this.stallWindowMs;
   }
 
   health(now: number): Health {
@@ -173,8 +177,7 @@ export class HealthMonitor {
   private degradedBecause(now: number, lossPercent: number | undefined): string | undefined {
     const reasons: string[] = [];
     const silentMs = this.silentForMs(now);
-    if (silentMs >= this.thresholds.keepaliveWindowMs)
-      reasons.push(`nothing received for ${Math.floor(silentMs / 1000)} s`);
+    if (silentMs >= this.stallWindowMs) reasons.push(`nothing received for ${Math.floor(silentMs / 1000)} s`);
     if (lossPercent !== undefined && lossPercent > this.thresholds.maxLossPercent)
       reasons.push(`${Math.round(lossPercent)} % loss`);
     if (this.rttMs !== undefined && this.rttMs > this.thresholds.maxRttMs)

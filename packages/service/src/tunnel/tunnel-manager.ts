@@ -1,8 +1,9 @@
 /**
  * Owns ferryd's one tunnel: starts it with the connect policy, samples its figures every second for the health
  * display, reconnects by itself when the peer died (PEER_DEAD) or the tunnel passed nothing for two keepalive
- * windows, and ends it when asked. The secrets of a connect live here, in memory only, for as long as its tunnel
- * (reconnects need them) and are dropped when it ends. The tunnel belongs to the service, not to any client.
+ * windows (the profile's: keepalive-window.ts), and ends it when asked. The secrets of a connect live here, in memory
+ * only, for as long as its tunnel (reconnects need them) and are dropped when it ends. The tunnel belongs to the
+ * service, not to any client.
  */
 import type { FerryError, SessionStats } from "@ferry/pptp-client";
 import {
@@ -18,6 +19,7 @@ import type { ConnectSecrets, Health } from "../api/protocol.js";
 import type { ConnectProfile } from "../profiles/profile-source.js";
 import { connectOptionsFor } from "./connect-options.js";
 import { HealthMonitor, type HealthThresholds } from "./health.js";
+import { keepaliveWindowMs } from "./keepalive-window.js";
 import { type LogLine, LogRing } from "./log-ring.js";
 import { type Scheduler, systemScheduler } from "./scheduler.js";
 
@@ -136,7 +138,7 @@ export class TunnelManager {
       end,
     };
     this.run = run;
-    this.monitor.start(profile.id);
+    this.monitor.start(profile.id, keepaliveWindowMs(profile.keepalive));
     this.log(
       `Connecting to ${profile.server} as ${profile.userName} (profile ${profile.id}, ${profile.transport})`,
     );

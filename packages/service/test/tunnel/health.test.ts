@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { HealthMonitor } from "../../src/tunnel/health.js";
 import { CONNECTED_DIRECT, CONNECTED_RELAY, PEER_DEAD, stats } from "./events.js";
 
-function connectedAt(now: number, event = CONNECTED_DIRECT) {
+function connectedAt(now: number, event = CONNECTED_DIRECT, keepaliveWindowMs = 20_000) {
   const monitor = new HealthMonitor();
-  monitor.start("work");
+  monitor.start("work", keepaliveWindowMs);
   monitor.event({ type: "tun-opened", ifname: "ferry0" }, now);
   monitor.event(event, now);
   return monitor;
@@ -23,7 +23,7 @@ describe("HealthMonitor states", () => {
 
   it("is connecting after start, with the transport once decided", () => {
     const monitor = new HealthMonitor();
-    monitor.start("work");
+    monitor.start("work", 20_000);
     expect(monitor.health(0)).toMatchObject({ state: "connecting", profileId: "work" });
     monitor.event({ type: "transport-decided", transport: "direct", why: "GRE gets through" }, 5);
     expect(monitor.health(5)).toMatchObject({ state: "connecting", transport: "direct" });
@@ -122,6 +122,19 @@ describe("HealthMonitor figures", () => {
     });
     monitor.sample(stats(5100, 7100), 51_000);
     expect(monitor.health(51_000).state).toBe("connected-direct");
+  });
+
+  it("uses the window it was started with: 8 s for a 2 s x 3 keepalive", () => {
+    const monitor = connectedAt(0, CONNECTED_DIRECT, 8000);
+    expect(monitor.keepaliveWindowMs).toBe(8000);
+    monitor.sample(stats(5000, 5000), 0);
+    for (let t = 1; t <= 7; t++) monitor.sample(stats(5000, 5000 + t * 100), t * 1000);
+    expect(monitor.health(7000).state).toBe("connected-direct");
+    monitor.sample(stats(5000, 5800), 8000);
+    expect(monitor.health(8000)).toMatchObject({
+      state: "degraded",
+      degradedBecause: "nothing received for 8 s",
+    });
   });
 
   it("starts over when the counters go back (a new session under the same connection)", () => {

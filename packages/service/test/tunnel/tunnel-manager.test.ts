@@ -1,10 +1,11 @@
 import { codedError } from "@ferry/pptp-client";
 import { describe, expect, it } from "vitest";
 import type { Health } from "../../src/api/protocol.js";
+import type { ConnectProfile } from "../../src/profiles/profile-source.js";
 import type { LogLine } from "../../src/tunnel/log-ring.js";
 import { TunnelManager } from "../../src/tunnel/tunnel-manager.js";
 import { CONNECTED_DIRECT, PEER_DEAD, RELAY_CONNECTED, stats } from "./events.js";
-import { fakeConnect, ManualScheduler, PROFILE, settle } from "./fakes.js";
+import { type FakeConnection, fakeConnect, ManualScheduler, PROFILE, settle } from "./fakes.js";
 
 const SECRETS = { password: "Sup3r-Secret-Pa55", relayToken: "tok-9f8e7d6c5b4a" };
 
@@ -22,6 +23,28 @@ function setup() {
     onLog: (l) => logs.push(l),
   });
   return { scheduler, manager, healths, logs, connections: fake.connections };
+}
+
+/**
+ * Connects `profile`, brings the tunnel up with a first sample, and returns how to make it send for some seconds
+ * with nothing coming back (one sample a second).
+ */
+async function upThenUnanswered(profile: ConnectProfile) {
+  const parts = setup();
+  await parts.manager.connect(profile, SECRETS);
+  const first: FakeConnection = parts.connections[0]!;
+  first.options.onEvent(CONNECTED_DIRECT);
+  let sent = 1000;
+  first.current = stats(1000, sent);
+  parts.scheduler.advance(1000);
+  const sendUnanswered = (seconds: number) => {
+    for (let t = 0; t < seconds; t++) {
+      sent += 100;
+      first.current = stats(1000, sent);
+      parts.scheduler.advance(1000);
+    }
+  };
+  return { ...parts, first, sendUnanswered };
 }
 
 describe("TunnelManager", () => {
@@ -113,23 +136,16 @@ describe("TunnelManager", () => {
   });
 
   it("reconnects a tunnel that looks up but passes nothing for two keepalive windows", async () => {
-    const { manager, connections, scheduler, healths } = setup();
-    await manager.connect(PROFILE, SECRETS);
-    const first = connections[0]!;
-    first.options.onEvent(CONNECTED_DIRECT);
-    first.current = stats(1000, 1000);
-    scheduler.advance(1000);
-    for (let t = 1; t <= 20; t++) {
-      first.current = stats(1000, 1000 + t * 100);
-      scheduler.advance(1000);
-    }
+    // 5 s x 3: a 20 s window.
+    const { manager, connections, scheduler, healths, first, sendUnanswered } = await upThenUnanswered({
+      ...PROFILE,
+      keepalive: { lcpEchoIntervalMs: 5000, failures: 3 },
+    });
+    sendUnanswered(20);
     expect(manager.health().degradedBecause).toBe("nothing received for 20 s");
     expect(healths.some((h) => h.state === "degraded")).toBe(true);
     expect(first.disconnects).toBe(0);
-    for (let t = 21; t <= 40; t++) {
-      first.current = stats(1000, 1000 + t * 100);
-      scheduler.advance(1000);
-    }
+    sendUnanswered(20);
     expect(first.disconnects).toBe(1);
     first.end({ connected: true }); // the tunnel goes down cleanly, as asked
     await settle();
@@ -137,6 +153,59 @@ describe("TunnelManager", () => {
     scheduler.advance(1000);
     expect(connections).toHaveLength(2);
     expect(connections[1]!.options.session.password).toBe(SECRETS.password);
+  });
+
+  it("calls a 2 s x 3 keepalive's tunnel degraded after 8 s of silence and reconnects it after 16 s", async () => {
+    const { manager, first, sendUnanswered } = await upThenUnanswered({
+      ...PROFILE,
+      keepalive: { lcpEchoIntervalMs: 2000, failures: 3 },
+    });
+    sendUnanswered(7);
+    expect(manager.health().state).toBe("connected-direct");
+    sendUnanswered(1);
+    expect(manager.health()).toMatchObject({
+      state: "degraded",
+      degradedBecause: "nothing received for 8 s",
+    });
+    sendUnanswered(7);
+    expect(first.disconnects).toBe(0);
+    sendUnanswered(1);
+    expect(first.disconnects).toBe(1);
+    first.end({ connected: true });
+    await settle();
+    expect(manager.health().degradedBecause).toContain("received nothing for 16 s");
+  });
+
+  it("gives a 30 s x 4 keepalive's tunnel 150 s before calling it degraded", async () => {
+    const { manager, first, sendUnanswered } = await upThenUnanswered({
+      ...PROFILE,
+      keepalive: { lcpEchoIntervalMs: 30_000, failures: 4 },
+    });
+    sendUnanswered(149);
+    expect(manager.health().state).toBe("connected-direct");
+    sendUnanswered(1);
+    expect(manager.health()).toMatchObject({
+      state: "degraded",
+      degradedBecause: "nothing received for 150 s",
+    });
+    sendUnanswered(149);
+    expect(first.disconnects).toBe(0);
+    sendUnanswered(1);
+    expect(first.disconnects).toBe(1);
+  });
+
+  it("falls back to a minute when the profile's echoes are off", async () => {
+    const { manager, sendUnanswered } = await upThenUnanswered({
+      ...PROFILE,
+      keepalive: { lcpEchoIntervalMs: 0, failures: 4 },
+    });
+    sendUnanswered(59);
+    expect(manager.health().state).toBe("connected-direct");
+    sendUnanswered(1);
+    expect(manager.health()).toMatchObject({
+      state: "degraded",
+      degradedBecause: "nothing received for 60 s",
+    });
   });
 
   it("stops with an error that is not worth retrying, and drops the secrets", async () => {

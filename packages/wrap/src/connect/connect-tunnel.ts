@@ -1,8 +1,9 @@
 /**
  * Connecting as a profile says: `direct`, `wrap`, or `auto`, where the transport policy (detect/transport-policy.ts)
  * watches a direct attempt and switches to the relay as soon as GRE proves blocked. A session that came up and then
- * lost its server or relay (keepalives unanswered, a restart, a goaway) reconnects by itself, over the transport that
- * worked, until the user disconnects.
+ * lost its server or relay (keepalives unanswered, a restart, a goaway) reconnects by itself until the user
+ * disconnects: over the transport that worked, except that in `auto` the policy watches each direct reconnect for GRE
+ * again (a network can start dropping it) and decides afresh when the computer is on another network.
  *
  * The policy is the sans-IO core; this is the adapter that runs tunnels for it, owns its one timer, reads the network
  * it is on and keeps the remembered decisions.
@@ -53,6 +54,8 @@ export type ConnectEvent =
       readonly transport: Transport;
       readonly fallbackReason?: FallbackReason;
       readonly why: string;
+      /** Set when a reconnect found this computer on another network than the last decision's. */
+      readonly networkChanged?: true;
     }
   | {
       readonly type: "relay-connected";
@@ -83,7 +86,10 @@ export function connect(options: ConnectOptions, deps: ConnectDeps = defaultConn
 /** How a server ends a call it cannot carry: a Call-Disconnect-Notify, or closing TCP 1723. */
 const HANG_UPS: ReadonlySet<string> = new Set(["CALL_DISCONNECTED", "SERVER_STOPPED"]);
 
-/** The server's TCP 1723 must answer within this in `auto` before the relay is tried instead. */
+/**
+ * The server's TCP 1723 must answer within this in `auto` before the relay is tried instead; not on a resumed
+ * attempt, where no answer means the server is away and the attempt waits as long as any direct one.
+ */
 const AUTO_CONNECT_TIMEOUT_MS = 3000;
 
 class Connector implements Connection {
@@ -92,6 +98,8 @@ class Connector implements Connection {
   private current: Tunnel | undefined;
   private wake: (() => void) | undefined;
   private decision: TransportDecision | undefined;
+  /** The network `auto` last decided on; undefined when not known (no default route, or not `auto`). */
+  private networkKey: string | undefined;
   private goawayAfterMs: number | undefined;
 
   constructor(
@@ -130,7 +138,7 @@ class Connector implements Connection {
       }
       const reason =
         outcome.error ?? relayRefusal("RELAY_SHUTTING_DOWN", "goaway", this.options.server, undefined);
-      const next = await this.reconnect(tunnel.transport, reason, goaway, attempt);
+      const next = await this.reconnect(reason, goaway, attempt);
       if (!next.ok)
         return next.error === undefined
           ? { connected: everConnected }
@@ -150,11 +158,10 @@ class Connector implements Connection {
   }
 
   /**
-   * Keeps trying the transport that worked, waiting longer each time, until a tunnel opens or an error is not worth
-   * retrying. Each tunnel undid its network configuration when it ended; the next one sets it up again.
+   * Keeps trying (reopen()), waiting longer each time, until a tunnel opens or an error is not worth retrying. Each
+   * tunnel undid its network configuration when it ended; the next one sets it up again.
    */
   private async reconnect(
-    transport: string,
     reason: FerryError<string>,
     goawayAfterMs: number | undefined,
     firstAttempt: number,
@@ -166,7 +173,7 @@ class Connector implements Connection {
       this.options.onEvent({ type: "reconnecting", afterMs, attempt, error });
       await this.sleep(afterMs);
       if (this.userEnded) return { ok: false };
-      const opened = transport === "wrap" ? await this.openWrap() : await this.openDirect();
+      const opened = await this.reopen();
       if (opened.ok || opened.error === undefined) return opened;
       if (!shouldReconnect({ error: opened.error, connected: false }, undefined, true)) return opened;
       error = opened.error;
@@ -177,22 +184,52 @@ class Connector implements Connection {
     const { transport: mode, relay } = this.options;
     if (mode === "wrap" && relay === undefined) return { ok: false, error: noRelayError() };
     // Without a relay, `auto` has nowhere to fall back to: it is direct, and GRE_TIMEOUT explains a blocked path.
-    if (mode === "auto" && relay === undefined) return this.openDecided(DIRECT_FOR_LACK_OF_RELAY, undefined);
+    if (mode === "auto" && relay === undefined)
+      return this.openDecided(DIRECT_FOR_LACK_OF_RELAY, { facts: undefined, resumed: false });
+    const facts = mode === "auto" ? await this.deps.networkFacts() : undefined;
+    return this.choose({ facts, resumed: false });
+  }
+
+  /**
+   * One reconnect attempt. Fixed transports (and `auto` without a relay) retry what they ran. `auto` on another
+   * network decides afresh, as a first connect there would; on the same network a wrapped session stays wrapped (a
+   * network that passes GRE again does not make it flap back), and a direct one goes through the policy again, which
+   * switches to the relay when GRE no longer gets through and remembers that for the network.
+   */
+  private async reopen(): Promise<Opened> {
+    const transport = this.decision?.transport ?? "direct";
+    if (this.options.transport !== "auto" || this.options.relay === undefined)
+      return transport === "wrap" ? this.openWrap() : this.openDirect();
+    const facts = await this.deps.networkFacts();
+    // No default route (a link still down) is no new network: nothing to decide on yet.
+    if (facts.key !== undefined && facts.key !== this.networkKey)
+      return this.choose({ facts, resumed: false, networkChanged: true });
+    return transport === "wrap" ? this.openWrap() : this.choose({ facts, resumed: true });
+  }
+
+  /** Runs the policy for one attempt: a transport decided at once, or a direct attempt that it watches. */
+  private async choose(footing: Footing): Promise<Opened> {
     const policy = new TransportPolicy({
-      mode,
+      mode: this.options.transport,
       ...(this.options.greTimeoutMs === undefined ? {} : { greTimeoutMs: this.options.greTimeoutMs }),
     });
-    const facts = mode === "auto" ? await this.deps.networkFacts() : undefined;
-    policy.start(this.deps.monotonic(), await this.recall(facts));
+    const now = this.deps.monotonic();
+    if (footing.resumed) policy.resumeDirect(now);
+    else policy.start(now, await this.recall(footing.facts));
     const decided = policy.pollDecision();
-    if (decided !== undefined) return this.openDecided(decided, facts);
-    return this.probe(policy, facts as NetworkFacts);
+    if (decided !== undefined) return this.openDecided(decided, footing);
+    return this.probe(policy, footing as Footing & { facts: NetworkFacts });
   }
 
   /** `auto`: a direct attempt that the policy watches, with CGNAT evidence fed in as it arrives. */
-  private probe(policy: TransportPolicy, facts: NetworkFacts): Promise<Opened> {
+  private probe(
+    policy: TransportPolicy,
+    footing: Footing & { readonly facts: NetworkFacts },
+  ): Promise<Opened> {
+    const { facts } = footing;
     return new Promise((resolve) => {
       let direct: Tunnel | undefined;
+      let decided: Transport | undefined;
       let settled = false;
       const timer = new DeadlineTimer(
         () => feed(() => policy.handleTimeout(this.deps.monotonic())),
@@ -212,12 +249,13 @@ class Connector implements Connection {
           timer.set(policy.nextTimeout());
           return;
         }
-        this.adopt(decision, facts);
+        decided = decision.transport;
+        this.adopt(decision, footing);
         if (decision.transport === "direct" && direct !== undefined) settle({ ok: true, tunnel: direct });
         else settle(this.abandonThenWrap(direct));
       };
       const onEvent = (event: TunnelEvent) => {
-        if (settled && this.decision?.transport === "wrap") return; // the abandoned attempt's wind-down
+        if (settled && decided === "wrap") return; // the abandoned attempt's wind-down
         const now = this.deps.monotonic();
         if (event.type === "call-established") feed(() => policy.callEstablished(now));
         else if (event.type === "gre-received") feed(() => policy.greReceived(now));
@@ -233,7 +271,7 @@ class Connector implements Connection {
         .openDirect({
           ...this.tunnelOptions(onEvent),
           server: this.options.server,
-          connectTimeoutMs: AUTO_CONNECT_TIMEOUT_MS,
+          ...(footing.resumed ? {} : { connectTimeoutMs: AUTO_CONNECT_TIMEOUT_MS }),
         })
         .then((opened) => {
           if (settled) {
@@ -250,12 +288,14 @@ class Connector implements Connection {
           direct = opened.value;
           this.current = direct;
           if (this.userEnded) direct.disconnect();
-          if (this.decision?.transport === "direct") settle({ ok: true, tunnel: direct });
-          // A server hanging up the call before any GRE had its GRE refused; any other end before the policy
-          // decides (a refused call, a wrong password) is the outcome.
+          if (decided === "direct") settle({ ok: true, tunnel: direct });
+          // A server hanging up the call before any GRE had its GRE refused, and the session's own GRE window may run
+          // out before the policy's; any other end before the policy decides (a refused call, a wrong password, the
+          // server away on a reconnect) is the outcome.
           void direct.closed.then((outcome) => {
-            if (HANG_UPS.has(outcome.error?.code ?? ""))
-              feed(() => policy.callDroppedBeforeGre(this.deps.monotonic()));
+            const code = outcome.error?.code ?? "";
+            if (HANG_UPS.has(code)) feed(() => policy.callDroppedBeforeGre(this.deps.monotonic()));
+            else if (code === "GRE_TIMEOUT") feed(() => policy.greTimedOut(this.deps.monotonic()));
             settle({ ok: true, tunnel: direct as Tunnel });
           });
         });
@@ -280,8 +320,8 @@ class Connector implements Connection {
     return this.openWrap();
   }
 
-  private async openDecided(decision: TransportDecision, facts: NetworkFacts | undefined): Promise<Opened> {
-    this.adopt(decision, facts);
+  private async openDecided(decision: TransportDecision, footing: Footing): Promise<Opened> {
+    this.adopt(decision, footing);
     return decision.transport === "wrap" ? this.openWrap() : this.openDirect();
   }
 
@@ -305,14 +345,20 @@ class Connector implements Connection {
     return opened.ok ? { ok: true, tunnel: opened.value } : opened;
   }
 
-  /** Records the decision, tells the user, and remembers what `auto` learned about this network. */
-  private adopt(decision: TransportDecision, facts: NetworkFacts | undefined): void {
+  /**
+   * Records the decision, tells the user, and remembers what `auto` learned about this network (replacing what was
+   * remembered, so a remembered direct that stopped working is not tried first again).
+   */
+  private adopt(decision: TransportDecision, footing: Footing): void {
+    const { facts } = footing;
     this.decision = decision;
+    if (facts?.key !== undefined) this.networkKey = facts.key;
     this.options.onEvent({
       type: "transport-decided",
       transport: decision.transport,
       ...(decision.fallbackReason === undefined ? {} : { fallbackReason: decision.fallbackReason }),
       why: decision.why,
+      ...(footing.networkChanged === true ? { networkChanged: true } : {}),
     });
     const file = this.options.decisionsFile;
     if (!decision.learned || file === undefined || facts?.key === undefined) return;
@@ -378,6 +424,13 @@ const DIRECT_FOR_LACK_OF_RELAY: TransportDecision = {
   why: "No relay is configured, so the connection is direct (TCP 1723 and GRE).",
   learned: false,
 };
+
+/** What an attempt's decision rests on: the network (`auto` only), and whether it resumes a direct session there. */
+interface Footing {
+  readonly facts: NetworkFacts | undefined;
+  readonly resumed: boolean;
+  readonly networkChanged?: true;
+}
 
 /** A tunnel, or why there is none; no error when the user disconnected first. */
 type Opened =

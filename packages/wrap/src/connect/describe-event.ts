@@ -23,10 +23,12 @@ export function describeConnectEvent(event: ConnectEvent): string | undefined {
       return "GRE from the server gets through";
     case "gre-unreachable":
       return `A router answered GRE with ICMP unreachable (${event.errno})`;
-    case "transport-decided":
+    case "transport-decided": {
+      const moved = event.networkChanged === true ? "This computer is on another network now. " : "";
       return event.fallbackReason === undefined
-        ? `Transport: ${event.transport === "wrap" ? "through the relay" : "direct"}. ${event.why}`
-        : `Switching to the relay: ${event.why}`;
+        ? `${moved}Transport: ${event.transport === "wrap" ? "through the relay" : "direct"}. ${event.why}`
+        : `${moved}Switching to the relay: ${event.why}`;
+    }
     case "relay-connected":
       return `Relay ${event.relay} accepted the session (it sees this computer as ${event.observedAddress || "unknown"}; session ${event.sessionId})`;
     case "goaway":

@@ -2,7 +2,8 @@
  * The connect policy for a profile's transport, sans-IO. `direct` and `wrap` decide at once. `auto` tries direct
  * and decides "wrap" as soon as any sign says GRE cannot get through: no GRE back within a short window after the
  * call is set up, an ICMP protocol-unreachable for GRE, or carrier-grade NAT evidence. GRE from the server decides
- * "direct". A decision remembered for this network short-cuts the wait.
+ * "direct". A decision remembered for this network short-cuts the wait. A reconnect after a direct session on the
+ * same network watches GRE again the same way (a NAT can lose its PPTP helper mid-connection), see resumeDirect().
  *
  * The policy only decides; the caller runs the direct attempt, feeds what it sees, and on "wrap" after a direct
  * attempt tears that attempt down and starts over through the relay.
@@ -37,8 +38,16 @@ export const DEFAULT_GRE_TIMEOUT_MS = 3000;
 
 type State =
   | { readonly kind: "idle" }
-  /** `auto` trying direct; `deadline` is set once the call is up. `trustDirect`: this network passed GRE before. */
-  | { readonly kind: "probing"; readonly deadline: number | undefined; readonly trustDirect: boolean }
+  /**
+   * `auto` trying direct; `deadline` is set once the call is up. `trustDirect`: this network passed GRE before.
+   * `resumed`: this connection ran direct on this network moments ago (resumeDirect()).
+   */
+  | {
+      readonly kind: "probing";
+      readonly deadline: number | undefined;
+      readonly trustDirect: boolean;
+      readonly resumed: boolean;
+    }
   | { readonly kind: "decided" };
 
 export class TransportPolicy {
@@ -64,18 +73,8 @@ export class TransportPolicy {
    */
   start(_now: number, remembered?: Transport): void {
     if (this.state.kind !== "idle") return;
-    if (this.mode === "direct") {
-      this.decide({
-        transport: "direct",
-        why: "The profile asks for the direct transport (TCP 1723 and GRE).",
-        learned: false,
-      });
-    } else if (this.mode === "wrap") {
-      this.decide({
-        transport: "wrap",
-        why: "The profile asks for the wrap transport (TLS/WebSocket to the relay).",
-        learned: false,
-      });
+    if (this.mode !== "auto") {
+      this.decideFixed();
     } else if (remembered === "wrap") {
       this.decide({
         transport: "wrap",
@@ -84,8 +83,25 @@ export class TransportPolicy {
         learned: false,
       });
     } else {
-      this.state = { kind: "probing", deadline: undefined, trustDirect: remembered === "direct" };
+      this.state = {
+        kind: "probing",
+        deadline: undefined,
+        trustDirect: remembered === "direct",
+        resumed: false,
+      };
     }
+  }
+
+  /**
+   * Begins a reconnect of a session that ran direct on this network and lost its server. In `auto` the direct attempt
+   * is watched for GRE as on a first connect, since a network can start dropping GRE mid-connection (a NAT that lost
+   * its PPTP helper, a firewall rule); but TCP 1723 failing now means the server is away rather than that the network
+   * blocks it, and CGNAT evidence alone does not override what just worked. Fixed modes decide as start() does.
+   */
+  resumeDirect(_now: number): void {
+    if (this.state.kind !== "idle") return;
+    if (this.mode !== "auto") this.decideFixed();
+    else this.state = { kind: "probing", deadline: undefined, trustDirect: true, resumed: true };
   }
 
   /** The direct attempt's call is set up (Outgoing-Call-Reply accepted): the GRE window starts now. */
@@ -134,7 +150,7 @@ export class TransportPolicy {
    * a web proxy or TLS out. The relay may still reach the server.
    */
   controlUnreachable(_now: number, reason: string): void {
-    if (this.state.kind !== "probing") return;
+    if (this.state.kind !== "probing" || this.state.resumed) return;
     this.decide({
       transport: "wrap",
       fallbackReason: "tcp-blocked",
@@ -156,14 +172,16 @@ export class TransportPolicy {
   handleTimeout(now: number): void {
     if (this.state.kind !== "probing" || this.state.deadline === undefined || now < this.state.deadline)
       return;
-    this.decide({
-      transport: "wrap",
-      fallbackReason: "gre-timeout",
-      why:
-        `TCP 1723 reached the server but no GRE came back within ${this.greTimeoutMs} ms: a firewall or NAT ` +
-        "without a PPTP helper is dropping IP protocol 47.",
-      learned: true,
-    });
+    this.decideGreTimeout(this.greTimeoutMs);
+  }
+
+  /**
+   * The direct attempt itself gave up waiting for GRE (the session's own GRE window, when it is shorter than this
+   * policy's): the same evidence as this policy's timer running out.
+   */
+  greTimedOut(now: number): void {
+    if (this.state.kind !== "probing" || this.state.deadline === undefined) return;
+    this.decideGreTimeout(Math.round(now - (this.state.deadline - this.greTimeoutMs)));
   }
 
   /** The decision, exactly once; undefined before it is made and after it has been polled. */
@@ -173,8 +191,40 @@ export class TransportPolicy {
     return decision;
   }
 
+  private decideFixed(): void {
+    this.decide(
+      this.mode === "direct"
+        ? {
+            transport: "direct",
+            why: "The profile asks for the direct transport (TCP 1723 and GRE).",
+            learned: false,
+          }
+        : {
+            transport: "wrap",
+            why: "The profile asks for the wrap transport (TLS/WebSocket to the relay).",
+            learned: false,
+          },
+    );
+  }
+
+  private decideGreTimeout(waitedMs: number): void {
+    this.decide({
+      transport: "wrap",
+      fallbackReason: "gre-timeout",
+      why:
+        `TCP 1723 reached the server but no GRE came back within ${waitedMs} ms: a firewall or NAT ` +
+        "without a PPTP helper is dropping IP protocol 47.",
+      learned: true,
+    });
+  }
+
+  /** A fallback on a resumed attempt says that GRE used to pass here: the network changed its mind, not the profile. */
   private decide(decision: TransportDecision): void {
+    const resumed = this.state.kind === "probing" && this.state.resumed;
     this.state = { kind: "decided" };
-    this.decision = decision;
+    this.decision =
+      resumed && decision.transport === "wrap"
+        ? { ...decision, why: `GRE stopped getting through on this network. ${decision.why}` }
+        : decision;
   }
 }

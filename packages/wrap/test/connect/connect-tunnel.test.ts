@@ -3,6 +3,7 @@ import { failed, opened, type Tunnel, type TunnelEvent, type TunnelOutcome } fro
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ConnectDeps, RelayConfig } from "../../src/connect/connect-deps.js";
 import { type ConnectEvent, type ConnectOptions, connect } from "../../src/connect/connect-tunnel.js";
+import { describeConnectEvent } from "../../src/connect/describe-event.js";
 import type { Decisions } from "../../src/detect/decision-store.js";
 import type { NetworkFacts } from "../../src/detect/network-facts.js";
 
@@ -16,6 +17,15 @@ const HOME: NetworkFacts = {
   localAddresses: ["192.168.1.20"],
   gateway: "192.168.1.1",
 };
+/** A hotel network, on which this computer has never been. */
+const HOTEL: NetworkFacts = {
+  key: "gw=172.16.8.1;net=172.16.8.0/22",
+  localAddresses: ["172.16.9.77"],
+  gateway: "172.16.8.1",
+};
+/** Link down: no default route, so no network to decide on. */
+const NO_NETWORK: NetworkFacts = { key: undefined, localAddresses: [], gateway: undefined };
+const CALL: TunnelEvent = { type: "call-established", callId: 7, peerCallId: 0 };
 const CONNECTED: TunnelEvent = {
   type: "connected",
   localAddress: "10.200.0.100",
@@ -83,6 +93,10 @@ interface Harness {
   readonly wrapFailures: FerryError<string>[];
   /** The decision memory, by file name. */
   readonly files: Map<string, Decisions>;
+  /** The connect timeout of each openDirect call, in order (undefined: the tunnel's default). */
+  readonly directTimeouts: (number | undefined)[];
+  /** The network the computer is on; tests move it. */
+  readonly network: { facts: NetworkFacts };
 }
 
 function harness(facts: NetworkFacts = HOME, routerExternal?: string): Harness {
@@ -91,8 +105,11 @@ function harness(facts: NetworkFacts = HOME, routerExternal?: string): Harness {
   const directFailures: FerryError<string>[] = [];
   const wrapFailures: FerryError<string>[] = [];
   const files = new Map<string, Decisions>();
+  const network = { facts };
+  const directTimeouts: (number | undefined)[] = [];
   const deps: ConnectDeps = {
     openDirect: async (options) => {
+      directTimeouts.push(options.connectTimeoutMs);
       const failure = directFailures.shift();
       if (failure !== undefined) return failed(failure);
       const tunnel = new FakeTunnel("direct", options.onEvent);
@@ -112,7 +129,7 @@ function harness(facts: NetworkFacts = HOME, routerExternal?: string): Harness {
       });
       return opened(tunnel);
     },
-    networkFacts: async () => facts,
+    networkFacts: async () => network.facts,
     loadDecisions: async (file) => files.get(file) ?? new Map(),
     rememberDecision: async (file, key, transport, now) => {
       files.set(file, new Map([...(files.get(file) ?? []), [key, { transport, decidedAt: now }]]));
@@ -121,7 +138,7 @@ function harness(facts: NetworkFacts = HOME, routerExternal?: string): Harness {
     monotonic: () => Date.now(),
     wallClock: () => Date.now(),
   };
-  return { deps, directs, wraps, directFailures, wrapFailures, files };
+  return { deps, directs, wraps, directFailures, wrapFailures, files, network, directTimeouts };
 }
 
 const DECISIONS = "/state/transport-decisions.json";
@@ -153,6 +170,10 @@ function start(h: Harness, options: Partial<ConnectOptions> = {}) {
 
 const settle = () => vi.advanceTimersByTimeAsync(0);
 const names = (events: ConnectEvent[]) => events.map((e) => e.type);
+const decided = (events: ConnectEvent[]) =>
+  events.filter(
+    (e): e is Extract<ConnectEvent, { type: "transport-decided" }> => e.type === "transport-decided",
+  );
 const remembered = (h: Harness) => h.files.get(DECISIONS)?.get(HOME.key as string);
 
 describe("connect in auto mode", () => {
@@ -369,6 +390,213 @@ describe("reconnecting a direct session", () => {
     h.directs[0]!.end(codedError("PEER_DEAD", "No answer.", "-"));
     expect((await connection.closed).error?.code).toBe("PEER_DEAD");
     expect(h.directs).toHaveLength(1);
+  });
+});
+
+describe("reconnecting in auto mode", () => {
+  const PEER_DEAD = codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-");
+
+  /** Auto, GRE gets through, the session comes up direct and then loses its server. */
+  async function directSessionThenLost(h: Harness) {
+    const started = start(h);
+    await settle();
+    h.directs[0]!.emit(CALL);
+    h.directs[0]!.emit({ type: "gre-received" });
+    h.directs[0]!.emit(CONNECTED);
+    h.directs[0]!.end(PEER_DEAD);
+    await settle();
+    expect(remembered(h)).toMatchObject({ transport: "direct" });
+    return started;
+  }
+
+  it("switches to the relay when the network starts dropping GRE, says why, and remembers wrap instead", async () => {
+    const h = harness();
+    const { connection, events } = await directSessionThenLost(h);
+    expect(events.at(-1)).toMatchObject({ type: "reconnecting", afterMs: 1000, attempt: 1 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.directs).toHaveLength(2);
+    h.directs[1]!.emit(CALL);
+    await vi.advanceTimersByTimeAsync(2900);
+    expect(h.wraps).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(h.directs[1]!.disconnects).toBe(1);
+    expect(h.wraps).toHaveLength(1);
+    const switched = decided(events).at(-1)!;
+    expect(switched).toMatchObject({ transport: "wrap", fallbackReason: "gre-timeout" });
+    expect(switched).not.toHaveProperty("networkChanged");
+    expect(describeConnectEvent(switched)).toMatch(
+      /^Switching to the relay: GRE stopped getting through on this network\. TCP 1723 reached the server but no GRE came back within 3000 ms/,
+    );
+    h.wraps[0]!.emit(CONNECTED);
+    expect(events.at(-1)).toMatchObject({
+      type: "connected",
+      transport: "wrap",
+      fallbackReason: "gre-timeout",
+    });
+    expect(remembered(h)).toMatchObject({ transport: "wrap" });
+    connection.disconnect();
+    expect(await connection.closed).toEqual({ connected: true });
+  });
+
+  it("switches at once when a reconnect's GRE meets ICMP unreachable; the backoff goes on over the relay", async () => {
+    const h = harness();
+    const { events } = await directSessionThenLost(h);
+    h.wrapFailures.push(codedError("RELAY_UNREACHABLE", "Nothing listens at the relay.", "-"));
+    await vi.advanceTimersByTimeAsync(1000);
+    h.directs[1]!.emit(CALL);
+    h.directs[1]!.emit({ type: "gre-unreachable", errno: "EHOSTUNREACH" });
+    await settle();
+    expect(decided(events).at(-1)).toMatchObject({ transport: "wrap", fallbackReason: "gre-unreachable" });
+    expect(events.at(-1)).toMatchObject({
+      type: "reconnecting",
+      afterMs: 2000,
+      attempt: 2,
+      error: { code: "RELAY_UNREACHABLE" },
+    });
+    await vi.advanceTimersByTimeAsync(1900);
+    expect(h.wraps).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(100);
+    // The next attempt goes straight to the relay: the direct path is not tried again.
+    expect(h.wraps).toHaveLength(1);
+    expect(h.directs).toHaveLength(2);
+  });
+
+  it("does not switch while the server is away (TCP 1723 unanswered on the same network)", async () => {
+    const h = harness();
+    const { connection, events } = await directSessionThenLost(h);
+    const away = codedError("SERVER_UNREACHABLE", "No answer from 198.51.100.10:1723 within 3 s.", "-");
+    h.directFailures.push(away, away);
+    await vi.advanceTimersByTimeAsync(1000 + 2000);
+    expect(events.at(-1)).toMatchObject({ type: "reconnecting", afterMs: 4000, attempt: 3 });
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(h.directs).toHaveLength(2);
+    h.directs[1]!.emit(CALL);
+    h.directs[1]!.emit({ type: "gre-received" });
+    h.directs[1]!.emit(CONNECTED);
+    expect(h.wraps).toHaveLength(0);
+    expect(decided(events).map((e) => e.transport)).toEqual(["direct", "direct"]);
+    expect(remembered(h)).toMatchObject({ transport: "direct" });
+    // Only the first connect gives TCP 1723 auto's short time: a resumed attempt waits as any direct one does.
+    expect(h.directTimeouts).toEqual([3000, undefined, undefined, undefined]);
+    connection.disconnect();
+    expect(await connection.closed).toEqual({ connected: true });
+  });
+
+  it("keeps its transport and decides nothing while there is no network (link down)", async () => {
+    const h = harness();
+    const { events } = await directSessionThenLost(h);
+    h.network.facts = NO_NETWORK;
+    h.directFailures.push(codedError("SERVER_UNREACHABLE", "No route to 198.51.100.10.", "-"));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.wraps).toHaveLength(0);
+    expect(events.at(-1)).toMatchObject({ type: "reconnecting", attempt: 2 });
+    h.network.facts = HOME;
+    await vi.advanceTimersByTimeAsync(2000);
+    h.directs[1]!.emit(CALL);
+    h.directs[1]!.emit({ type: "gre-received" });
+    h.directs[1]!.emit(CONNECTED);
+    expect(decided(events).some((e) => e.networkChanged === true || e.transport === "wrap")).toBe(false);
+  });
+
+  it("keeps a wrapped session on the relay on a network where GRE would pass again: no flapping", async () => {
+    const h = harness();
+    h.files.set(
+      DECISIONS,
+      new Map([[HOME.key as string, { transport: "wrap", decidedAt: Date.now() - 60_000 }]]),
+    );
+    const { connection, events } = start(h);
+    await settle();
+    h.wraps[0]!.emit(CONNECTED);
+    h.wraps[0]!.end(codedError("RELAY_CONNECTION_LOST", "The relay connection broke.", "-"));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.wraps).toHaveLength(2);
+    expect(h.directs).toHaveLength(0);
+    h.wraps[1]!.emit(CONNECTED);
+    expect(events.at(-1)).toMatchObject({
+      type: "connected",
+      transport: "wrap",
+      fallbackReason: "remembered",
+    });
+    expect(decided(events)).toHaveLength(1);
+    connection.disconnect();
+    await connection.closed;
+  });
+
+  it("decides afresh on another network: straight to the relay where wrap is remembered", async () => {
+    const h = harness();
+    h.files.set(DECISIONS, new Map([[HOTEL.key as string, { transport: "wrap", decidedAt: Date.now() }]]));
+    const { events } = await directSessionThenLost(h);
+    h.network.facts = HOTEL;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.directs).toHaveLength(1);
+    expect(h.wraps).toHaveLength(1);
+    const switched = decided(events).at(-1)!;
+    expect(switched).toMatchObject({ transport: "wrap", fallbackReason: "remembered", networkChanged: true });
+    expect(describeConnectEvent(switched)).toMatch(
+      /^This computer is on another network now\. Switching to the relay: GRE did not get through/,
+    );
+  });
+
+  it("decides afresh on another network: back to direct where GRE passes, remembered for that network", async () => {
+    const h = harness(HOTEL);
+    h.files.set(DECISIONS, new Map([[HOTEL.key as string, { transport: "wrap", decidedAt: Date.now() }]]));
+    const { events } = start(h);
+    await settle();
+    h.wraps[0]!.emit(CONNECTED);
+    h.network.facts = HOME;
+    h.wraps[0]!.end(codedError("RELAY_CONNECTION_LOST", "The relay connection broke.", "-"));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.directs).toHaveLength(1);
+    h.directs[0]!.emit(CALL);
+    h.directs[0]!.emit({ type: "gre-received" });
+    h.directs[0]!.emit(CONNECTED);
+    expect(decided(events).at(-1)).toMatchObject({ transport: "direct", networkChanged: true });
+    expect(events.at(-1)).toMatchObject({ type: "connected", transport: "direct" });
+    expect(events.at(-1)).not.toHaveProperty("fallbackReason");
+    await settle();
+    expect(remembered(h)).toMatchObject({ transport: "direct" });
+    expect(h.files.get(DECISIONS)?.get(HOTEL.key as string)).toMatchObject({ transport: "wrap" });
+  });
+
+  it("switches when a direct attempt's own GRE window runs out before the policy's", async () => {
+    const h = harness();
+    const { events } = start(h, { greTimeoutMs: 20_000 });
+    await settle();
+    h.directs[0]!.emit(CALL);
+    await vi.advanceTimersByTimeAsync(10_000);
+    h.directs[0]!.end(codedError("GRE_TIMEOUT", "No GRE came back within 10 s.", "-"));
+    await settle();
+    expect(h.wraps).toHaveLength(1);
+    expect(decided(events).at(-1)).toMatchObject({
+      transport: "wrap",
+      fallbackReason: "gre-timeout",
+      why: expect.stringContaining("within 10000 ms"),
+    });
+  });
+});
+
+describe("reconnecting with an explicit transport", () => {
+  it("direct never switches to the relay, whatever GRE does on the way back", async () => {
+    const h = harness();
+    const { connection, events } = start(h, { transport: "direct" });
+    await settle();
+    h.directs[0]!.emit(CONNECTED);
+    h.directs[0]!.end(codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-"));
+    await vi.advanceTimersByTimeAsync(1000);
+    h.directs[1]!.emit(CALL);
+    h.directs[1]!.emit({ type: "gre-unreachable", errno: "EHOSTUNREACH" });
+    await vi.advanceTimersByTimeAsync(9000);
+    expect(h.wraps).toHaveLength(0);
+    h.directs[1]!.end(codedError("GRE_TIMEOUT", "No GRE came back within 10 s.", "-"));
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(h.directs).toHaveLength(3);
+    expect(h.wraps).toHaveLength(0);
+    expect(decided(events)).toEqual([
+      expect.objectContaining({ transport: "direct", why: expect.stringMatching(/^The profile asks/) }),
+    ]);
+    expect(h.files.size).toBe(0);
+    connection.disconnect();
+    await connection.closed;
   });
 });
 

@@ -160,6 +160,21 @@ describe("TransportPolicy in auto", () => {
     expect(policy.pollDecision()).toMatchObject({ transport: "wrap", fallbackReason: "gre-timeout" });
   });
 
+  it("falls back when the direct attempt's own GRE window runs out first, naming how long it waited", () => {
+    const early = started({ mode: "auto", greTimeoutMs: 20_000 });
+    early.greTimedOut(1500); // no call yet: not evidence about GRE
+    expect(early.pollDecision()).toBeUndefined();
+    const policy = started({ mode: "auto", greTimeoutMs: 20_000 });
+    policy.callEstablished(2000);
+    policy.greTimedOut(12_000);
+    expect(policy.pollDecision()).toMatchObject({
+      transport: "wrap",
+      fallbackReason: "gre-timeout",
+      why: expect.stringContaining("no GRE came back within 10000 ms"),
+      learned: true,
+    });
+  });
+
   it("ignores a second start", () => {
     const policy = started({ mode: "auto" });
     policy.start(1500, "wrap");
@@ -178,7 +193,15 @@ describe("TransportPolicy in auto", () => {
         kind: fc.constant("start" as const),
         remembered: fc.constantFrom(undefined, "direct", "wrap"),
       }),
-      fc.constantFrom("call" as const, "gre" as const, "unreachable" as const, "timeout" as const),
+      fc.constantFrom(
+        "resume" as const,
+        "call" as const,
+        "gre" as const,
+        "unreachable" as const,
+        "timeout" as const,
+        "gre-timed-out" as const,
+        "control-unreachable" as const,
+      ),
       fc.record({ kind: fc.constant("cgnat" as const), cgnat: fc.boolean() }),
     );
     fc.assert(
@@ -193,7 +216,10 @@ describe("TransportPolicy in auto", () => {
             now += advance;
             if (typeof step === "object" && step.kind === "start") policy.start(now, step.remembered);
             else if (typeof step === "object") policy.cgnat({ cgnat: step.cgnat, why: "test" });
+            else if (step === "resume") policy.resumeDirect(now);
             else if (step === "call") policy.callEstablished(now);
+            else if (step === "gre-timed-out") policy.greTimedOut(now);
+            else if (step === "control-unreachable") policy.controlUnreachable(now, "test");
             else if (step === "gre") policy.greReceived(now);
             else if (step === "unreachable") policy.greUnreachable(now);
             else policy.handleTimeout(now);
@@ -202,11 +228,70 @@ describe("TransportPolicy in auto", () => {
             if (policy.pollDecision() !== undefined) decisions++;
           }
           expect(decisions).toBeLessThanOrEqual(1);
-          if (mode !== "auto" && inputs.some(([step]) => typeof step === "object" && step.kind === "start")) {
+          const begins = ([step]: (typeof inputs)[number]) =>
+            step === "resume" || (typeof step === "object" && step.kind === "start");
+          if (mode !== "auto" && inputs.some(begins)) {
             expect(decisions).toBe(1);
           }
         },
       ),
     );
+  });
+});
+
+describe("TransportPolicy resuming a direct session on the same network", () => {
+  function resumed(config: TransportPolicyConfig = { mode: "auto" }): TransportPolicy {
+    const policy = new TransportPolicy(config);
+    policy.resumeDirect(1000);
+    return policy;
+  }
+
+  it("falls back when GRE no longer comes back, saying that GRE used to pass here", () => {
+    const policy = resumed();
+    policy.callEstablished(2000);
+    expect(policy.nextTimeout()).toBe(2000 + DEFAULT_GRE_TIMEOUT_MS);
+    policy.handleTimeout(5000);
+    const decision = policy.pollDecision();
+    expect(decision).toMatchObject({ transport: "wrap", fallbackReason: "gre-timeout", learned: true });
+    expect(decision?.why).toMatch(
+      /^GRE stopped getting through on this network\. TCP 1723 reached the server/,
+    );
+  });
+
+  it("falls back at once on ICMP protocol-unreachable for GRE, and when the server hangs up before GRE", () => {
+    const icmp = resumed();
+    icmp.callEstablished(2000);
+    icmp.greUnreachable(2100);
+    expect(icmp.pollDecision()).toMatchObject({ transport: "wrap", fallbackReason: "gre-unreachable" });
+    const hangUp = resumed();
+    hangUp.callEstablished(2000);
+    hangUp.callDroppedBeforeGre(2100);
+    expect(hangUp.pollDecision()).toMatchObject({ transport: "wrap", fallbackReason: "gre-unreachable" });
+  });
+
+  it("takes TCP 1723 failing for the server being away, and CGNAT evidence as no news: no decision", () => {
+    const policy = resumed();
+    policy.controlUnreachable(1500, "no answer within 3 s");
+    policy.cgnat(CGNAT);
+    expect(policy.pollDecision()).toBeUndefined();
+    policy.callEstablished(2000);
+    policy.greReceived(2100);
+    expect(policy.pollDecision()).toEqual({
+      transport: "direct",
+      why: "GRE from the server came back, so the direct transport works.",
+      learned: true,
+    });
+  });
+
+  it("decides a fixed transport at once, as start does", () => {
+    expect(resumed({ mode: "direct" }).pollDecision()).toMatchObject({ transport: "direct", learned: false });
+    expect(resumed({ mode: "wrap" }).pollDecision()).toMatchObject({ transport: "wrap", learned: false });
+  });
+
+  it("is ignored after start", () => {
+    const policy = started({ mode: "auto" });
+    policy.resumeDirect(1500);
+    policy.controlUnreachable(1600, "refused");
+    expect(policy.pollDecision()).toMatchObject({ fallbackReason: "tcp-blocked" });
   });
 });
