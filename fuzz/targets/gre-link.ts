@@ -1,10 +1,12 @@
 /**
- * One call's enhanced-GRE channel (GreLink and its reorder buffer) fed packets with sequence numbers the script
+ * One call's enhanced-GRE channel (GreLink and its receive window) fed packets with sequence numbers the script
  * chooses (near the expected one, far ahead, behind, wrapping), for our call or another, with acks, malformed
- * headers, and time passing. The first byte picks the window (0 turns reordering off) and the timeout.
+ * headers, and time passing. The first byte picks the window (0 takes no late packet), the hold timeout and the
+ * delivery mode (immediate, or in-order as for stateful MPPE).
  *
- * Oracles: nothing throws; payloads come out in increasing sequence order, each at most once; the buffer never
- * holds more than its window; a gap never waits past its timeout once the clock passes it.
+ * Oracles: nothing throws; payloads come out each at most once, in increasing sequence order in in-order mode;
+ * nothing is held in immediate mode, never more than the window in in-order mode; a gap never waits past its
+ * timeout once the clock passes it.
  */
 import { GreLink } from "../../packages/pptp-client/dist/gre/gre-link.js";
 import { check, InputReader } from "../lib/target.js";
@@ -43,9 +45,11 @@ export function fuzz(data: Uint8Array): void {
   const input = new InputReader(data);
   const config = input.u8();
   const window = [0, 1, 4, 64][config & 3]!;
-  const timeout = [0, 50, 300][(config >> 2) % 3]!;
+  const timeout = [0, 50, 300][((config >> 2) & 7) % 3]!;
+  const inOrder = (config & 0x20) !== 0;
   const link = new GreLink({ reorderTimeoutMs: timeout, maxReorderPackets: window, ackDelayMs: 100 });
   link.setCallIds(OUR_CALL_ID, PEER_CALL_ID);
+  link.setInOrderDelivery(inOrder, 0);
   let now = 0;
   let base = input.u16() * 0x10001; // any start, wrapping included
   let lastOut: number | undefined;
@@ -56,13 +60,13 @@ export function fuzz(data: Uint8Array): void {
       const seq = new DataView(p.buffer, p.byteOffset).getUint32(0);
       check(!seen.has(seq), `sequence ${seq} delivered twice`);
       seen.add(seq);
-      if (lastOut !== undefined)
+      if (inOrder && lastOut !== undefined)
         check(((seq - lastOut) | 0) > 0, `sequence ${seq} delivered after ${lastOut}`);
       lastOut = seq;
     }
     while (link.pollPacket() !== undefined);
-    const buffered = (link as unknown as { reorder: { buffered: number } }).reorder.buffered;
-    check(buffered <= window, `${buffered} packets held in a window of ${window}`);
+    const held = link.heldPackets;
+    check(held <= (inOrder ? window : 0), `${held} packets held in a window of ${window}`);
   };
   for (let ops = 0; input.remaining > 0 && ops < 3000; ops++) {
     const op = input.u8();
@@ -109,9 +113,5 @@ export function fuzz(data: Uint8Array): void {
   now += 10_000;
   link.handleTimeout(now);
   drain();
-  if (timeout > 0)
-    check(
-      (link as unknown as { reorder: { buffered: number } }).reorder.buffered === 0,
-      "packets still held after every timeout passed",
-    );
+  check(link.heldPackets === 0, "packets still held after every timeout passed");
 }

@@ -12,12 +12,16 @@ import {
   greSeq,
   writeGreHeaderFields,
 } from "../wire/gre.js";
-import { MAX_REORDER_PACKETS, ReorderBuffer } from "./reorder-buffer.js";
+import { MAX_REORDER_PACKETS, ReceiveWindow } from "./receive-window.js";
 
 export interface GreLinkConfig {
-  /** How long a gap may wait for a late packet before we skip it (pptp-linux --timeout semantics); 0 never waits. */
+  /** In-order mode only: how long packets wait behind a gap for the late one (pptp-linux --timeout); 0 never waits. */
   reorderTimeoutMs: number;
-  /** Reorder buffer size; when full, skip the gap at once. 0 turns reordering off (pptp-linux --nobuffer). */
+  /**
+   * The receive window: this many sequence numbers up to the newest received; a late packet inside it is still taken,
+   * once, and in in-order mode nothing is held outside it. 0 takes no late packet and holds nothing (like
+   * pptp-linux --nobuffer).
+   */
   maxReorderPackets: number;
   /** Send an ack-only packet if no data went out this long after we received data. */
   ackDelayMs: number;
@@ -25,7 +29,10 @@ export interface GreLinkConfig {
 
 /**
  * rxPackets counts every packet handed to receive() and txPackets every packet the link produced (data and
- * ack-only); the other counters are subsets. rxLost is the loss the sequence numbers reveal.
+ * ack-only); the other counters are subsets. Every data packet is delivered, held, or dropped for one reason:
+ * rxDuplicates (a replay of a number already taken, within the window) or rxStale (behind the window, before the
+ * first packet, or in in-order mode after its gap was skipped). rxLost is the gaps in the sequence not filled (yet):
+ * a late packet filling one moves it from rxLost to rxReordered.
  */
 export interface GreCounters {
   rxPackets: number;
@@ -45,8 +52,11 @@ const ACK_ONLY_LENGTH = greHeaderLength(false, true);
 
 /**
  * One call's enhanced-GRE data channel (RFC 2637 section 4), sans-IO: sequence numbers and piggybacked
- * acknowledgements on the way out; validation, call-id filtering and reordering on the way in. Acks received are
- * only recorded: like pptpd and Linux, we run no sliding-window flow control.
+ * acknowledgements on the way out; validation, call-id filtering and the replay window on the way in. Acks received
+ * are only recorded: like pptpd and Linux, we run no sliding-window flow control.
+ *
+ * Received packets go on at once, in whatever order they come (see ReceiveWindow), as Linux's pptp.c and Windows
+ * do, until setInOrderDelivery(true): only stateful MPPE needs order, and a gap costs it a CCP Reset-Request anyway.
  */
 export class GreLink {
   readonly counters: GreCounters = {
@@ -64,7 +74,7 @@ export class GreLink {
   };
   private readonly payloads = new ViewQueue(64);
   private readonly packets = new ViewQueue(4);
-  private readonly reorder: ReorderBuffer;
+  private readonly receiveWindow: ReceiveWindow;
   private readonly ackDelayMs: number;
   private ourCallId: number | undefined;
   private peerCallId = 0;
@@ -86,10 +96,29 @@ export class GreLink {
       maxReorderPackets < 0 ||
       maxReorderPackets > MAX_REORDER_PACKETS
     ) {
-      throw new RangeError(`GRE reorder buffer size must be an integer from 0 to ${MAX_REORDER_PACKETS}`);
+      throw new RangeError(`GRE receive window must be an integer from 0 to ${MAX_REORDER_PACKETS}`);
     }
     this.ackDelayMs = ackDelayMs;
-    this.reorder = new ReorderBuffer(maxReorderPackets, reorderTimeoutMs, this.payloads, this.counters);
+    this.receiveWindow = new ReceiveWindow(maxReorderPackets, reorderTimeoutMs, this.payloads, this.counters);
+  }
+
+  /**
+   * Whether payloads must come out in sequence order, holding later packets behind a gap for up to
+   * reorderTimeoutMs. For stateful MPPE only: its RC4 stream cannot decrypt a packet that comes after a later one,
+   * and a gap it sees costs a CCP Reset-Request and every packet until the peer re-keys, so a short hold that lets a
+   * merely reordered packet fill its gap pays; a real loss then costs the hold on top. Stateless MPPE, like no MPPE,
+   * wants packets at once: a packet behind a gap decrypts from its own coherency count, and a late one costs at most
+   * itself (the decrypter's key schedule only runs forward, so it drops it as late). Called when CCP opens.
+   */
+  setInOrderDelivery(inOrder: boolean, now: number): void {
+    const ackBefore = this.receiveWindow.acknowledged;
+    this.receiveWindow.setInOrder(inOrder);
+    this.ackIfMoved(ackBefore, now);
+  }
+
+  /** Packets held behind a gap (in-order delivery only). */
+  get heldPackets(): number {
+    return this.receiveWindow.buffered;
   }
 
   /** Known once the call is set up: ourCallId is what the peer puts in the key of packets to us; peerCallId goes in ours. */
@@ -115,7 +144,7 @@ export class GreLink {
    * in the signature so every input of the core carries it.)
    */
   seal(buf: Uint8Array, payloadOff: number, payloadLen: number, _now: number): Uint8Array {
-    const ack = this.ackPending ? this.reorder.lastDelivered : undefined;
+    const ack = this.ackPending ? this.receiveWindow.acknowledged : undefined;
     const start = writeGreHeaderFields(buf, payloadOff, this.peerCallId, payloadLen, this.nextSeq, ack);
     this.nextSeq = (this.nextSeq + 1) >>> 0;
     this.dataSent = true;
@@ -124,7 +153,7 @@ export class GreLink {
     return buf.subarray(start, payloadOff + payloadLen);
   }
 
-  /** One GRE packet from the peer (no IP header). Payloads come out of pollPayload in sequence order. */
+  /** One GRE packet from the peer (no IP header). Payloads come out of pollPayload, each at most once. */
   receive(packet: Uint8Array, now: number): void {
     const counters = this.counters;
     counters.rxPackets++;
@@ -151,13 +180,17 @@ export class GreLink {
       return;
     }
     const headerLength = greHeaderLengthOf(packet);
-    const deliveredBefore = counters.rxDelivered;
-    this.reorder.accept(greSeq(packet), packet.subarray(headerLength, headerLength + payloadLength), now);
-    this.reorder.expire(now);
-    if (counters.rxDelivered !== deliveredBefore) this.owesAck(now);
+    const ackBefore = this.receiveWindow.acknowledged;
+    this.receiveWindow.accept(
+      greSeq(packet),
+      packet.subarray(headerLength, headerLength + payloadLength),
+      now,
+    );
+    this.receiveWindow.expire(now);
+    this.ackIfMoved(ackBefore, now);
   }
 
-  /** A received payload, in sequence order: a subarray of the packet given to receive() (no copy). */
+  /** A received payload: a subarray of the packet given to receive() (no copy). */
   pollPayload(): Uint8Array | undefined {
     return this.payloads.shift();
   }
@@ -168,26 +201,36 @@ export class GreLink {
   }
 
   nextTimeout(): number | undefined {
-    return earliestDeadline(this.reorder.deadline(), this.ackPending ? this.ackDeadline : undefined);
+    return earliestDeadline(this.receiveWindow.deadline(), this.ackPending ? this.ackDeadline : undefined);
   }
 
   handleTimeout(now: number): void {
-    const deliveredBefore = this.counters.rxDelivered;
-    this.reorder.expire(now);
-    if (this.counters.rxDelivered !== deliveredBefore) this.owesAck(now);
+    const ackBefore = this.receiveWindow.acknowledged;
+    this.receiveWindow.expire(now);
+    this.ackIfMoved(ackBefore, now);
     if (this.ackPending && now >= this.ackDeadline) this.queueAckOnly();
   }
 
-  /** The ack clock starts at the first delivery not yet acknowledged; later ones ride on the same deadline. */
-  private owesAck(now: number): void {
-    if (this.ackPending) return;
+  /**
+   * The ack clock starts when the number we acknowledge moves on (a late packet does not move it); later moves ride
+   * on the same deadline.
+   */
+  private ackIfMoved(ackBefore: number | undefined, now: number): void {
+    if (this.ackPending || this.receiveWindow.acknowledged === ackBefore) return;
     this.ackPending = true;
     this.ackDeadline = now + this.ackDelayMs;
   }
 
   private queueAckOnly(): void {
     const packet = new Uint8Array(ACK_ONLY_LENGTH);
-    writeGreHeaderFields(packet, ACK_ONLY_LENGTH, this.peerCallId, 0, undefined, this.reorder.lastDelivered);
+    writeGreHeaderFields(
+      packet,
+      ACK_ONLY_LENGTH,
+      this.peerCallId,
+      0,
+      undefined,
+      this.receiveWindow.acknowledged,
+    );
     this.packets.push(packet);
     this.ackPending = false;
     this.counters.txPackets++;
