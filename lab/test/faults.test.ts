@@ -29,11 +29,15 @@ import {
 
 const NS = "fy-client";
 const FULL_TUNNEL: readonly string[] = ["--server", SERVER, "--user", USER, "--default-route"];
-/** Ferry's LCP keepalive: an echo every 10 s, PEER_DEAD at the deadline after 4 unanswered ones. */
+/**
+ * Ferry's LCP keepalive: an echo every 10 s while answered; after a miss one every 2 s, PEER_DEAD after 4 misses in
+ * a row (sooner when the PPTP echo sent at the first miss goes unanswered too: the server is gone).
+ */
 const ECHO_INTERVAL_MS = 10_000;
 const ECHO_FAILURES = 4;
-/** From the last answered echo to PEER_DEAD, at most: the unanswered echoes and the deadline after the last one. */
-const KEEPALIVE_WINDOW_MS = ECHO_INTERVAL_MS * (ECHO_FAILURES + 1);
+const ECHO_REPROBE_MS = 2_000;
+/** From the last answered echo (or frame) to PEER_DEAD, at most. */
+const KEEPALIVE_WINDOW_MS = ECHO_INTERVAL_MS + ECHO_FAILURES * ECHO_REPROBE_MS;
 /** The codes `ferry connect` reconnects after (packages/wrap/src/connect/reconnect.ts, direct transport). */
 const RECONNECTABLE = [
   "PEER_DEAD",

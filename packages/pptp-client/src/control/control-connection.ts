@@ -1,10 +1,12 @@
 /**
  * The PNS (client) side of the PPTP control connection on TCP 1723 (RFC 2637 sections 2 and 3.1), sans-IO:
- * Start-Control-Connection, one Outgoing-Call, Echo keepalives both ways, and a graceful close that always ends
- * within `disconnectTimeoutMs`, whatever the server does.
+ * Start-Control-Connection, one Outgoing-Call, Echo keepalives both ways (and a quick Echo probe on demand, when the
+ * session doubts the GRE path), and a graceful close that always ends within `disconnectTimeoutMs`, whatever the
+ * server does.
  */
 import type { FerryError } from "../errors.js";
 import { concatBytes } from "../util/bytes.js";
+import { earliestDeadline } from "../util/deadline.js";
 import {
   BEARER_ANALOG,
   BEARER_DIGITAL,
@@ -76,6 +78,8 @@ export type ControlEvent =
       alignmentErrors: number;
     }
   | { type: "echo-rtt"; rttMs: number }
+  /** The Echo-Request of probe() got no reply within its short timeout (it may still come, until echoTimeoutMs). */
+  | { type: "probe-unanswered"; timeoutMs: number }
   | { type: "closed"; error?: FerryError }; // the TCP connection should be closed now; no error = we closed it cleanly
 
 export type ControlState =
@@ -104,6 +108,13 @@ interface Closing {
   error: FerryError | undefined;
 }
 
+interface InFlightEcho {
+  identifier: number;
+  sentAt: number;
+  /** Set by probe(): the reply is wanted by then, sooner than echoTimeoutMs. */
+  probeDeadline?: number;
+}
+
 export class ControlConnection {
   readonly counters = {
     messagesIn: 0,
@@ -122,7 +133,7 @@ export class ControlConnection {
   private replyDeadline: number | undefined;
   private peerCallId: number | undefined;
   private lastHeardAt = 0;
-  private echo: { identifier: number; sentAt: number } | undefined;
+  private echo: InFlightEcho | undefined;
   private nextEchoIdentifier = 1;
   private closing: Closing | undefined;
 
@@ -186,6 +197,18 @@ export class ControlConnection {
     this.send({ type: "set-link-info", peerCallId: this.peerCallId, sendAccm, recvAccm });
   }
 
+  /**
+   * Asks the server for a sign of life now: an Echo-Request (or the one already in flight) whose reply should come
+   * within `timeoutMs`. A reply reports "echo-rtt" as usual; none in time reports "probe-unanswered" and leaves the
+   * echo to the keepalive's own timeout. A server or NAT that lost the TCP state answers with a reset instead, and
+   * the connection ends the usual way.
+   */
+  probe(now: number, timeoutMs: number): void {
+    if (this.currentState !== "established") return;
+    const echo = this.echo ?? this.sendEcho(now);
+    echo.probeDeadline = earliestDeadline(echo.probeDeadline, now + timeoutMs);
+  }
+
   nextTimeout(): number | undefined {
     switch (this.currentState) {
       case "wait-control-reply":
@@ -193,7 +216,7 @@ export class ControlConnection {
         return this.replyDeadline;
       case "established":
         return this.echo !== undefined
-          ? this.echo.sentAt + this.config.echoTimeoutMs
+          ? earliestDeadline(this.echo.sentAt + this.config.echoTimeoutMs, this.echo.probeDeadline)
           : this.lastHeardAt + this.config.echoIntervalMs;
       case "closing":
         return this.closing?.phase === "wait-disconnect-notify"
@@ -427,17 +450,27 @@ export class ControlConnection {
   }
 
   private keepAlive(now: number): void {
-    if (this.echo !== undefined) {
-      if (now >= this.echo.sentAt + this.config.echoTimeoutMs)
+    const echo = this.echo;
+    if (echo !== undefined) {
+      if (now >= echo.sentAt + this.config.echoTimeoutMs) {
         this.finish(peerDeadError(this.config.echoTimeoutMs));
+      } else if (echo.probeDeadline !== undefined && now >= echo.probeDeadline) {
+        this.events.push({ type: "probe-unanswered", timeoutMs: echo.probeDeadline - echo.sentAt });
+        echo.probeDeadline = undefined;
+      }
       return;
     }
-    if (now < this.lastHeardAt + this.config.echoIntervalMs) return;
+    if (now >= this.lastHeardAt + this.config.echoIntervalMs) this.sendEcho(now);
+  }
+
+  private sendEcho(now: number): InFlightEcho {
     const identifier = this.nextEchoIdentifier;
     this.nextEchoIdentifier = (this.nextEchoIdentifier + 1) >>> 0;
-    this.echo = { identifier, sentAt: now };
+    const echo: InFlightEcho = { identifier, sentAt: now };
+    this.echo = echo;
     this.counters.echoesSent++;
     this.send({ type: "echo-request", identifier });
+    return echo;
   }
 
   private beginClosing(now: number, phase: Closing["phase"], error: FerryError | undefined): void {

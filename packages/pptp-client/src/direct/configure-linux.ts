@@ -1,5 +1,6 @@
 import { opened } from "../io/io-result.js";
-import { configureTunnel } from "../os/configure-tunnel.js";
+import { type ConfigureTunnelOptions, configureTunnel } from "../os/configure-tunnel.js";
+import { ServerRouteWatch } from "../os/server-route-watch.js";
 import type { ConfigureNetwork } from "../tunnel/tunnel.js";
 
 export interface NetworkChoice {
@@ -9,21 +10,41 @@ export interface NetworkChoice {
   readonly dns: boolean;
 }
 
-/** Addresses, routes and DNS on Linux (iproute2, systemd-resolved or /etc/resolv.conf), recorded for crash recovery. */
-export function configureLinuxNetwork(choice: NetworkChoice): ConfigureNetwork {
-  return async (tunnel) => {
-    const applied = await configureTunnel({
-      ifname: tunnel.ifname,
-      localAddress: tunnel.localAddress,
-      peerAddress: tunnel.peerAddress,
-      mtu: tunnel.mtu,
-      server: tunnel.outerAddress,
-      routes: choice.routes,
-      dns: choice.dns ? tunnel.dns : undefined,
+/**
+ * Addresses, routes and DNS on Linux (iproute2, systemd-resolved or /etc/resolv.conf), recorded for crash recovery,
+ * and the route watch while the tunnel is up: a link that goes down takes the host route to the server with it, and
+ * the watch puts it back once the link is.
+ */
+export function configureLinuxNetwork(
+  choice: NetworkChoice,
+  options: ConfigureTunnelOptions = {},
+): ConfigureNetwork {
+  return async (tunnel, hooks) => {
+    const configured = await configureTunnel(
+      {
+        ifname: tunnel.ifname,
+        localAddress: tunnel.localAddress,
+        peerAddress: tunnel.peerAddress,
+        mtu: tunnel.mtu,
+        server: tunnel.outerAddress,
+        routes: choice.routes,
+        dns: choice.dns ? tunnel.dns : undefined,
+      },
+      options,
+    );
+    if (!configured.ok) return configured;
+    const { applied, serverRoute } = configured.value;
+    const watch = ServerRouteWatch.start({
+      planned: { server: tunnel.outerAddress, ...serverRoute },
+      changed: hooks.changed,
+      probePeer: hooks.probePeer,
+      run: options.run,
     });
-    if (!applied.ok) return applied;
+    if (watch !== undefined) hooks.onPathSuspect(() => void watch.check());
     return opened(async () => {
-      await applied.value.undo();
+      // Stopped first: a route put back after the undo would be left behind.
+      await watch?.stop();
+      await applied.undo();
     });
   };
 }

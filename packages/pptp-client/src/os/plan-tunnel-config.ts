@@ -64,16 +64,8 @@ export function planTunnelConfig(input: TunnelConfigInput): NetChange[] {
     undo: ip("link", "set", "dev", ifname, "down"),
   });
 
-  // A server reached through loopback is this host itself: no route can swallow it.
-  if (input.serverRoute.dev !== "lo") {
-    const via = input.serverRoute.gateway === undefined ? [] : ["via", input.serverRoute.gateway];
-    const target = [`${input.server}/32`, ...via, "dev", input.serverRoute.dev];
-    changes.push({
-      summary: `route to the server ${input.server} through ${input.serverRoute.gateway ?? input.serverRoute.dev}`,
-      apply: ip("route", "add", ...target),
-      undo: ip("route", "del", ...target),
-    });
-  }
+  const serverRoute = serverRouteChange(input.server, input.serverRoute);
+  if (serverRoute !== undefined) changes.push(serverRoute);
 
   const dns = input.dns ?? [];
   for (const cidr of tunnelCidrs(input, dns)) {
@@ -86,6 +78,22 @@ export function planTunnelConfig(input: TunnelConfigInput): NetChange[] {
 
   if (dns.length > 0) changes.push(...dnsChanges(input, dns));
   return changes;
+}
+
+/**
+ * The host route that keeps the server reached the way it was before the tunnel (the route watch re-adds exactly
+ * this one when the kernel drops it with its link). None for a server reached through loopback: that is this host
+ * itself, and no route can swallow it.
+ */
+export function serverRouteChange(server: string, serverRoute: ServerRoute): NetChange | undefined {
+  if (serverRoute.dev === "lo") return undefined;
+  const via = serverRoute.gateway === undefined ? [] : ["via", serverRoute.gateway];
+  const target = [`${server}/32`, ...via, "dev", serverRoute.dev];
+  return {
+    summary: `route to the server ${server} through ${serverRoute.gateway ?? serverRoute.dev}`,
+    apply: { kind: "run", argv: ["ip", "route", "add", ...target] },
+    undo: { kind: "run", argv: ["ip", "route", "del", ...target] },
+  };
 }
 
 /**

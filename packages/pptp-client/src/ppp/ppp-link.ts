@@ -50,6 +50,8 @@ export type PppEvent =
   /** The peer asks us to flush our encrypter (stateful MPPE). */
   | { type: "ccp-reset-request" }
   | { type: "echo-rtt"; rttMs: number }
+  /** An LCP Echo-Request went unanswered: `unanswered` in a row so far (the keepalive now probes faster). */
+  | { type: "echo-missed"; unanswered: number }
   /** The link is down; no error means we, or the peer cleanly, terminated it. */
   | { type: "finished"; error?: FerryError };
 
@@ -229,11 +231,20 @@ export class PppLink {
     this.settle(now);
   }
 
-  /** Our decrypter lost sync with stateful MPPE: ask the peer to flush its encrypter. */
   /** Stateful MPPE could not decrypt: ask the peer to re-key, with pppd's pacing. */
   decryptionFailed(now: number): void {
     if (this.ccpReset.failed(now)) this.sendCcpResetRequest();
     this.settle(now);
+  }
+
+  /** A well-formed frame from the peer arrived (IP data included): the keepalive counts it as a sign of life. */
+  heardFromPeer(now: number): void {
+    this.keepalive.heard(now);
+  }
+
+  /** The path may have changed under the link: check that the peer still answers (one LCP echo, now). */
+  probePeer(now: number): void {
+    this.keepalive.probe(now);
   }
 
   pollPacket(): PppPacket | undefined {
@@ -267,7 +278,9 @@ export class PppLink {
       if (deadline !== undefined && deadline <= now) p.handleTimeout(now);
     }
     const keepalive = this.keepalive.due(now);
-    if (keepalive === "send") {
+    if (keepalive === "reprobe" || keepalive === "dead")
+      this.events.push({ type: "echo-missed", unanswered: this.keepalive.unanswered });
+    if (keepalive === "send" || keepalive === "reprobe") {
       const magic = new Uint8Array(4);
       writeU32(magic, 0, this.lcpOptions.magic);
       this.keepalive.sent(this.lcp.sendCode(CpCode.EchoRequest, magic), now);

@@ -32,7 +32,16 @@ export interface SessionTimers {
   /** PPTP Echo-Request after this much silence on TCP 1723 (RFC 2637: 60 s). */
   readonly controlEchoIntervalMs: number;
   readonly controlEchoTimeoutMs: number;
-  /** LCP Echo-Request interval: keepalive over GRE and the RTT probe. */
+  /**
+   * When an LCP echo goes unanswered, a PPTP Echo-Request goes out on TCP 1723 at once and wants its reply within
+   * this: no reply while GRE stays silent too means the server is gone (PEER_DEAD without waiting for the rest of
+   * the LCP echoes); a reply means the server lives and only GRE is lost on the way.
+   */
+  readonly controlEchoProbeMs: number;
+  /**
+   * LCP Echo-Request interval while the peer answers: keepalive over GRE and the RTT probe. An unanswered echo is
+   * followed by one every min(interval, 2 s) (lcp-keepalive.ts), so a dead path shows after interval + failures x 2 s.
+   */
   readonly lcpEchoIntervalMs: number;
   /** Unanswered LCP echoes in a row before the peer is declared dead. */
   readonly lcpEchoFailures: number;
@@ -40,8 +49,17 @@ export interface SessionTimers {
   readonly restartMs: number;
   /** No GRE from the server this long after the call is up means GRE is blocked on the path. */
   readonly greTimeoutMs: number;
-  /** How long a gap in GRE sequence numbers may wait for a late packet (pptp-linux --timeout). */
+  /**
+   * With stateful MPPE only: how long GRE packets wait behind a gap in sequence numbers for the late one
+   * (pptp-linux --timeout, 300 ms there). Long enough for reordering, short because every real loss costs it on top
+   * of the CCP reset. Without MPPE or with stateless MPPE nothing waits (see gre/receive-window.ts).
+   */
   readonly reorderTimeoutMs: number;
+  /**
+   * The GRE receive window: a late packet less than this many behind the newest is still taken, once (older ones
+   * and copies are dropped and counted); also our PPTP Recv Window Size. Keep it at most 64 with MPPE, the
+   * decrypter's LATE_WINDOW, or a late packet reads as a jump ahead of its coherency count.
+   */
   readonly reorderPackets: number;
   readonly ackDelayMs: number;
   /** How long a clean disconnect waits for LCP Terminate-Ack before closing the call anyway. */
@@ -54,11 +72,12 @@ export const DEFAULT_TIMERS: SessionTimers = {
   controlReplyMs: 15_000,
   controlEchoIntervalMs: 60_000,
   controlEchoTimeoutMs: 60_000,
+  controlEchoProbeMs: 3_000,
   lcpEchoIntervalMs: 10_000,
   lcpEchoFailures: 4,
   restartMs: 3_000,
   greTimeoutMs: 10_000,
-  reorderTimeoutMs: 300,
+  reorderTimeoutMs: 50,
   reorderPackets: 64,
   ackDelayMs: 100,
   lcpTerminateMs: 500,

@@ -21,6 +21,11 @@ export type SessionEvent =
       readonly authMethod: AuthMethod;
     }
   | { readonly type: "rtt"; readonly rttMs: number; readonly via: "lcp-echo" | "pptp-echo" }
+  /**
+   * LCP echoes over GRE went unanswered, `unanswered` in a row so far: the session probes faster and asks TCP 1723
+   * too; the I/O layer may check the route to the server. PEER_DEAD follows if it goes on.
+   */
+  | { readonly type: "echo-unanswered"; readonly unanswered: number }
   | { readonly type: "closed"; readonly error?: FerryError };
 
 export type SessionState = "idle" | "connecting" | "connected" | "disconnecting" | "closed";

@@ -71,17 +71,22 @@ export class PppChannel {
     const link = this.link;
     if (link === undefined) return;
     let sawControl = false;
+    let heard = false;
     for (let payload = this.gre.pollPayload(); payload !== undefined; payload = this.gre.pollPayload()) {
       const frame = this.framer.open(payload);
       if (!frame.ok) {
         this.dropped++;
-      } else if (frame.protocol === PPP_PROTOCOL.IP) {
+        continue;
+      }
+      heard = true;
+      if (frame.protocol === PPP_PROTOCOL.IP) {
         this.ipIn.push(frame.info);
       } else {
         link.handlePacket(frame.protocol, frame.info, now);
         sawControl = true;
       }
     }
+    if (heard) link.heardFromPeer(now);
     if (this.framer.takeDecryptFailure()) {
       link.decryptionFailed(now);
       sawControl = true;
@@ -142,7 +147,7 @@ export class PppChannel {
       }
       for (let event = link.pollEvent(); event !== undefined; event = link.pollEvent()) {
         moved = true;
-        this.apply(event);
+        this.apply(event, now);
         this.events.push(event);
       }
     }
@@ -155,7 +160,7 @@ export class PppChannel {
     }
   }
 
-  private apply(event: PppEvent): void {
+  private apply(event: PppEvent, now: number): void {
     switch (event.type) {
       case "lcp-up":
         this.framer.setTxFraming(event.txAcfc, event.txPfc);
@@ -167,6 +172,8 @@ export class PppChannel {
         // The link refuses to open CCP without keys, so they are here whenever MPPE is.
         if (this.mppeKeys === undefined) return;
         this.mode = event.mppe;
+        // Stateful MPPE cannot decrypt a packet that comes after a later one: let GRE hold a gap briefly.
+        this.gre.setInOrderDelivery(!event.mppe.stateless, now);
         this.framer.startMppe(
           new MppeEncrypter(this.mppeKeys.send, event.mppe),
           new MppeDecrypter(this.mppeKeys.recv, event.mppe),

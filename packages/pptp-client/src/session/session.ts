@@ -6,6 +6,7 @@ import { earliestDeadline } from "../util/deadline.js";
 import { randomU16 } from "../util/random.js";
 import { resolveSessionConfig, type SessionConfig, type SessionOptions } from "./config.js";
 import type { SessionEvent, SessionState, SessionStats } from "./events.js";
+import { greLostError, serverSilentError } from "./path-errors.js";
 import { PppChannel } from "./ppp-channel.js";
 import { clientPppLinkConfig } from "./ppp-config.js";
 
@@ -29,6 +30,10 @@ export class PptpSession {
   private lcpTerminateDeadline: number | undefined;
   private closeError: FerryError | undefined;
   private userClosing = false;
+  /** LCP echoes unanswered in a row (0 while the peer answers); the PPTP echo probe tells the server from the path. */
+  private lcpMisses = 0;
+  /** TCP 1723 answered while LCP was silent: the server lives, its GRE does not reach us. */
+  private pptpAnsweredWhileSilent = false;
 
   private peerMru = 1500;
   private authMethod: AuthMethod | undefined;
@@ -125,6 +130,16 @@ export class PptpSession {
       this.lcpTerminateDeadline = undefined;
       this.control.disconnect(now);
     }
+    this.pump(now);
+  }
+
+  /**
+   * The network under the tunnel changed (a route came back, a link went up): check now that the peer still answers
+   * (one LCP echo), so a session that survived carries on and one that did not is noticed within the re-probe time.
+   */
+  probePeer(now: number): void {
+    if (this.phase !== "connected") return;
+    this.channel.ppp?.probePeer(now);
     this.pump(now);
   }
 
@@ -227,7 +242,12 @@ export class PptpSession {
         return;
       }
       case "echo-rtt":
+        if (this.lcpMisses > 0) this.pptpAnsweredWhileSilent = true;
         this.emit({ type: "rtt", rttMs: event.rttMs, via: "pptp-echo" });
+        return;
+      case "probe-unanswered":
+        // An LCP answer since the probe went out (even a late one) means the path works after all.
+        if (this.lcpMisses > 0) this.fail(serverSilentError(this.lcpMisses, event.timeoutMs), now);
         return;
       case "set-link-info":
       case "wan-error":
@@ -258,7 +278,12 @@ export class PptpSession {
         this.addresses = { local: event.localAddress, peer: event.peerAddress, dns: event.dns };
         this.maybeConnected();
         return;
+      case "echo-missed":
+        this.lcpEchoMissed(event.unanswered, now);
+        return;
       case "echo-rtt":
+        this.lcpMisses = 0;
+        this.pptpAnsweredWhileSilent = false;
         this.lastRttMs = event.rttMs;
         this.emit({ type: "rtt", rttMs: event.rttMs, via: "lcp-echo" });
         return;
@@ -268,9 +293,21 @@ export class PptpSession {
           this.control.disconnect(now);
           return;
         }
-        this.fail(event.error ?? serverTerminatedError(), now);
+        this.fail(this.explainPeerDead(event.error) ?? serverTerminatedError(), now);
         return;
     }
+  }
+
+  /** At the first unanswered LCP echo, ask TCP 1723 too: a reset, a reply or silence each tell something apart. */
+  private lcpEchoMissed(unanswered: number, now: number): void {
+    const first = this.lcpMisses === 0;
+    this.lcpMisses = unanswered;
+    this.emit({ type: "echo-unanswered", unanswered });
+    if (first) this.control.probe(now, this.config.timers.controlEchoProbeMs);
+  }
+
+  private explainPeerDead(error: FerryError | undefined): FerryError | undefined {
+    return error?.code === "PEER_DEAD" && this.pptpAnsweredWhileSilent ? greLostError(error) : error;
   }
 
   /**

@@ -13,11 +13,13 @@ export {
 export { GreSocket, type GreSocketOptions } from "../io/gre-socket.js";
 export { failed, type IoResult, opened } from "../io/io-result.js";
 export { type LeftoverOutcome, restoreLeftovers } from "../os/restore-leftovers.js";
+export type { NetworkChange } from "../os/server-route-check.js";
 export type { CarrierEvent, CarrierHandlers, PptpCarrier } from "./carrier.js";
 export { DeadlineTimer } from "./deadline-timer.js";
 export {
   type ConfigureNetwork,
   mppeLabel,
+  type NetworkHooks,
   type OpenCarrier,
   openTunnel,
   type Tunnel,

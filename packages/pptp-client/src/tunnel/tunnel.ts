@@ -8,6 +8,7 @@ import type { FerryError } from "../errors.js";
 import { failed, type IoResult, opened } from "../io/io-result.js";
 import { TunDevice } from "../io/tun-device.js";
 import type { MppeMode } from "../mppe/mppe-mode.js";
+import type { NetworkChange } from "../os/server-route-check.js";
 import type { SessionOptions } from "../session/config.js";
 import type { SessionEvent, SessionStats } from "../session/events.js";
 import { PptpSession } from "../session/session.js";
@@ -26,8 +27,24 @@ export interface TunnelAddresses {
   readonly mtu: number;
 }
 
-/** Puts addresses, routes and DNS in place; the returned function puts everything back. */
-export type ConfigureNetwork = (tunnel: TunnelAddresses) => Promise<IoResult<() => Promise<void>>>;
+/** What the network configuration and the running tunnel tell each other while the tunnel is up. */
+export interface NetworkHooks {
+  /** The network under the tunnel changed (a route lost or restored): reported as a `network-changed` event. */
+  readonly changed: (change: NetworkChange) => void;
+  /** Have the session check now that the server still answers (one LCP echo). */
+  readonly probePeer: () => void;
+  /** Registers what the tunnel calls when the session suspects the path (an LCP echo went unanswered). */
+  readonly onPathSuspect: (check: () => void) => void;
+}
+
+/**
+ * Puts addresses, routes and DNS in place, and may watch them while the tunnel runs (`hooks`); the returned
+ * function stops watching and puts everything back.
+ */
+export type ConfigureNetwork = (
+  tunnel: TunnelAddresses,
+  hooks: NetworkHooks,
+) => Promise<IoResult<() => Promise<void>>>;
 
 /** Progress of the carrier and the device, then everything the session reports. */
 export type TunnelEvent =
@@ -35,6 +52,7 @@ export type TunnelEvent =
   | { readonly type: "tcp-connected"; readonly server: string }
   | { readonly type: "tun-opened"; readonly ifname: string }
   | { readonly type: "network-configured"; readonly ifname: string }
+  | ({ readonly type: "network-changed" } & NetworkChange)
   | CarrierEvent
   | Exclude<SessionEvent, { type: "closed" }>
   /** The carrier may know better than the session why it ended (a relay's refusal), hence the wider code. */
@@ -95,6 +113,8 @@ class TunnelPump implements Tunnel {
   private readonly timer = new DeadlineTimer(() => this.step(() => this.session.handleTimeout(now())), now);
   private maxMss = 0;
   private undoNetwork: (() => Promise<void>) | undefined;
+  /** The network watch's look-now, called when the session suspects the path. */
+  private checkPath: (() => void) | undefined;
   /** Why the session ended when the carrier or the network setup knows better than the session. */
   private overridingError: FerryError<string> | undefined;
   private wasConnected = false;
@@ -182,6 +202,7 @@ class TunnelPump implements Tunnel {
       void this.finish(this.overridingError ?? event.error);
       return;
     }
+    if (event.type === "echo-unanswered") this.checkPath?.();
     this.options.onEvent(event);
   }
 
@@ -189,14 +210,25 @@ class TunnelPump implements Tunnel {
   private async configure(event: Extract<SessionEvent, { type: "connected" }>): Promise<void> {
     const configure = this.options.configure;
     if (configure !== undefined) {
-      const result = await configure({
-        ifname: this.tun.name,
-        outerAddress: this.carrier.outerAddress,
-        localAddress: event.localAddress,
-        peerAddress: event.peerAddress,
-        dns: event.dns,
-        mtu: event.mtu,
-      });
+      const result = await configure(
+        {
+          ifname: this.tun.name,
+          outerAddress: this.carrier.outerAddress,
+          localAddress: event.localAddress,
+          peerAddress: event.peerAddress,
+          dns: event.dns,
+          mtu: event.mtu,
+        },
+        {
+          changed: (change) => {
+            if (!this.finished) this.options.onEvent({ type: "network-changed", ...change });
+          },
+          probePeer: () => this.step(() => this.session.probePeer(now())),
+          onPathSuspect: (check) => {
+            this.checkPath = check;
+          },
+        },
+      );
       if (!result.ok) {
         this.overridingError ??= result.error;
         this.disconnect();

@@ -299,6 +299,77 @@ describe("control connection: keepalive", () => {
   });
 });
 
+describe("control connection: probe (an LCP echo went unanswered: is the server there?)", () => {
+  const PROBE_MS = 3_000;
+  const echoId = (messages: ReturnType<ClientHarness["sent"]>) => {
+    const [request] = messages;
+    if (request?.type !== "echo-request") throw new Error(`no echo-request in ${JSON.stringify(messages)}`);
+    return request.identifier;
+  };
+
+  it("sends an Echo-Request at once and reports the reply as usual", () => {
+    const h = new ClientHarness();
+    h.establish();
+    h.advanceBy(5_000);
+    h.connection.probe(h.now, PROBE_MS);
+    const id = echoId(h.sent());
+    expect(h.connection.nextTimeout()).toBe(h.now + PROBE_MS);
+    h.now += 40;
+    h.receive({ type: "echo-reply", identifier: id, resultCode: 1, errorCode: 0 });
+    expect(h.events()).toEqual([{ type: "echo-rtt", rttMs: 40 }]);
+    expect(h.connection.nextTimeout()).toBe(h.now + testConfig.echoIntervalMs);
+  });
+
+  it("reports probe-unanswered after its short timeout, then leaves the echo to the keepalive's own timeout", () => {
+    const h = new ClientHarness();
+    h.establish();
+    h.connection.probe(h.now, PROBE_MS);
+    const sentAt = h.now;
+    const id = echoId(h.sent());
+    h.advanceTo(sentAt + PROBE_MS);
+    expect(h.events()).toEqual([{ type: "probe-unanswered", timeoutMs: PROBE_MS }]);
+    expect(h.connection.state).toBe("established");
+    expect(h.connection.nextTimeout()).toBe(sentAt + testConfig.echoTimeoutMs);
+    // A late reply still counts as the server's sign of life.
+    h.now = sentAt + 10_000;
+    h.receive({ type: "echo-reply", identifier: id, resultCode: 1, errorCode: 0 });
+    expect(h.events()).toEqual([{ type: "echo-rtt", rttMs: 10_000 }]);
+  });
+
+  it("uses the Echo-Request already in flight, with the earlier of the two deadlines", () => {
+    const h = new ClientHarness();
+    h.establish();
+    h.advanceBy(testConfig.echoIntervalMs);
+    const keepaliveSentAt = h.now;
+    echoId(h.sent());
+    h.advanceBy(1_000);
+    h.connection.probe(h.now, PROBE_MS);
+    expect(h.sent()).toEqual([]);
+    expect(h.connection.nextTimeout()).toBe(h.now + PROBE_MS);
+    h.connection.probe(h.now + 500, 10_000); // a second, laxer probe does not push the deadline back
+    h.advanceBy(PROBE_MS);
+    expect(h.events()).toEqual([{ type: "probe-unanswered", timeoutMs: 1_000 + PROBE_MS }]);
+    h.advanceTo(keepaliveSentAt + testConfig.echoTimeoutMs);
+    expect(closedError(h.events())?.code).toBe("PEER_DEAD");
+  });
+
+  it("does nothing before the call is up or after the connection closed", () => {
+    const h = new ClientHarness();
+    h.connection.start(h.now);
+    h.sent();
+    h.connection.probe(h.now, PROBE_MS);
+    expect(h.sent()).toEqual([]);
+    h.receive(startReply());
+    h.receive(callReply());
+    h.connection.handleTransportClosed(h.now);
+    h.sent();
+    h.events();
+    h.connection.probe(h.now, PROBE_MS);
+    expect(h.sent()).toEqual([]);
+    expect(h.connection.nextTimeout()).toBeUndefined();
+  });
+});
+
 describe("control connection: the server ends things", () => {
   it("answers Stop-Control-Connection-Request and closes with SERVER_STOPPED", () => {
     const h = new ClientHarness();

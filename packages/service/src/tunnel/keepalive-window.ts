@@ -1,8 +1,8 @@
 /**
  * How long a tunnel may send with nothing coming back before the health monitor calls it stalled (degraded, and
- * reconnected after twice as long), derived from the profile's LCP keepalive: interval x (failures + 1), one
- * interval past the point where the keepalive itself declares the peer dead. The session's own PEER_DEAD, with its
- * clearer reason, so comes first; the window catches what echoes cannot see, a link that answers them but passes no
+ * reconnected after twice as long), derived from the profile's LCP keepalive: interval x (failures + 1), at or past
+ * the latest point where the keepalive itself declares the peer dead (interval + failures x min(interval, 2 s), since
+ * it re-probes every 2 s after a miss). The session's own PEER_DEAD, with its clearer reason, so comes first; the window catches what echoes cannot see, a link that answers them but passes no
  * traffic, and it scales with the profile: 2 s x 3 is stalled after 8 s, 30 s x 4 not before 150 s.
  */
 import { DEFAULT_TIMERS } from "@ferry/pptp-client";

@@ -45,6 +45,8 @@ export function describeConnectEvent(event: ConnectEvent): string | undefined {
       return `Addresses, routes and DNS configured on ${event.ifname}`;
     case "connected":
       return `Connected ${event.transport === "wrap" ? "via relay" : "directly"}: ${event.localAddress} -> ${event.peerAddress}, MTU ${event.mtu}, DNS ${event.dns.join(" ") || "none"}, encryption ${mppeLabel(event.mppe)}.`;
+    case "network-changed":
+      return `${event.summary.charAt(0).toUpperCase()}${event.summary.slice(1)}.`;
     case "rtt":
     case "carrier-rtt":
       return undefined;

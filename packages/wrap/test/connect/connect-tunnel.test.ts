@@ -438,6 +438,16 @@ describe("reconnecting in auto mode", () => {
     expect(await connection.closed).toEqual({ connected: true });
   });
 
+  it("words a network change the route watch reported as a sentence", () => {
+    expect(
+      describeConnectEvent({
+        type: "network-changed",
+        change: "route-restored",
+        summary: "network changed: route to the server restored (198.51.100.10 via 203.0.113.1 dev eth0)",
+      }),
+    ).toBe("Network changed: route to the server restored (198.51.100.10 via 203.0.113.1 dev eth0).");
+  });
+
   it("switches at once when a reconnect's GRE meets ICMP unreachable; the backoff goes on over the relay", async () => {
     const h = harness();
     const { events } = await directSessionThenLost(h);
