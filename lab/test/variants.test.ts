@@ -45,7 +45,7 @@ describe("server configurations (pppd options)", () => {
 
   it("no MPPE: refused by default, connects unencrypted only with --mppe optional", async () => {
     await labUp("public", "none");
-    expect(await refused([])).toMatchObject({ code: "AUTH_SERVER_UNVERIFIED" });
+    expect(await refused([])).toMatchObject({ code: "ENCRYPTION_UNAVAILABLE" });
     expect(await connectAndPing(["--mppe", "optional"])).toMatchObject({ mppe: "none" });
   });
 
