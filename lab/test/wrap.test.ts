@@ -1,7 +1,7 @@
 /**
  * The wrap transport against the real pptpd through ferry-relay on the relay host (198.51.100.2): `auto` in every
- * client network, the second connect going straight to the right transport, three clients on one relay, the
- * relay's refusals, and a relay killed mid-session.
+ * client network, the second connect going straight to the right transport, a network that starts dropping GRE
+ * mid-session, three clients on one relay, the relay's refusals, and a relay killed mid-session.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -191,6 +191,38 @@ describe("the relay with several clients and when things go wrong", () => {
       await ferry.waitFor("connected", 30_000, 2);
       await inNs("fy-client", "ping", ["-c", "2", "-W", "3", SERVER_PPP]);
     } finally {
+      await stop(ferry);
+    }
+  });
+
+  it("moves to the relay when the network starts dropping GRE mid-session (auto), and stays there", async () => {
+    const stateDir = await freshStateDir();
+    const ferry = run("fy-client", [...CONNECT_ARGS, ...relayArgs()], stateDir);
+    let blocked = false;
+    try {
+      expect(await ferry.waitFor("connected", 30_000)).toMatchObject({ transport: "direct" });
+      // TCP 1723 still passes: only a new direct call can tell that GRE no longer does.
+      await inNs("fy-inet", "iptables", ["-I", "FORWARD", "-p", "gre", "-j", "DROP"]);
+      blocked = true;
+      const blockedAt = Date.now() - ferry.startedAt;
+      const wrapped = await ferry.waitFor("connected", 120_000, 2);
+      expect(wrapped, JSON.stringify(ferry.events)).toMatchObject({
+        transport: "wrap",
+        fallbackReason: "gre-timeout",
+      });
+      await inNs("fy-client", "ping", ["-c", "2", "-W", "3", SERVER_PPP]);
+      const wrappedAt = ferry.arrivals[ferry.events.lastIndexOf(wrapped)] ?? Number.NaN;
+      console.log(
+        `GRE dropped mid-session: connected via the relay ${((wrappedAt - blockedAt) / 1000).toFixed(1)} s later`,
+      );
+      // GRE passing again does not make it flap back while the session lives.
+      await inNs("fy-inet", "iptables", ["-D", "FORWARD", "-p", "gre", "-j", "DROP"]);
+      blocked = false;
+      await inNs("fy-client", "ping", ["-c", "3", "-i", "0.5", "-W", "3", SERVER_PPP]);
+      expect(ferry.events.filter((e) => e.event === "connected")).toHaveLength(2);
+    } finally {
+      if (blocked)
+        await inNs("fy-inet", "iptables", ["-D", "FORWARD", "-p", "gre", "-j", "DROP"]).catch(() => "");
       await stop(ferry);
     }
   });
