@@ -107,8 +107,8 @@ export class GreLink {
    * reorderTimeoutMs. For stateful MPPE only: its RC4 stream cannot decrypt a packet that comes after a later one,
    * and a gap it sees costs a CCP Reset-Request and every packet until the peer re-keys, so a short hold that lets a
    * merely reordered packet fill its gap pays; a real loss then costs the hold on top. Stateless MPPE, like no MPPE,
-   * wants packets at once: a packet behind a gap decrypts from its own coherency count, and a late one costs at most
-   * itself (the decrypter's key schedule only runs forward, so it drops it as late). Called when CCP opens.
+   * wants packets at once: a packet behind a gap decrypts from its own coherency count, and a late one within the
+   * window decrypts with the key the decrypter kept for its count (mppe-recent-keys.ts). Called when CCP opens.
    */
   setInOrderDelivery(inOrder: boolean, now: number): void {
     const ackBefore = this.receiveWindow.acknowledged;

@@ -13,12 +13,13 @@ export const MPPE_BIT_ENCRYPTED = 0x10;
 export const COHERENCY_COUNT_MASK = 0xfff;
 
 /**
- * How far behind the last accepted count a packet may be and still be called late (duplicated or reordered)
- * rather than ahead after a loss: the 12-bit count cannot tell the two apart, so we split its space. GRE below
- * us already restores order within its own window, so a late packet is at most a few dozen behind. Each count
- * given to "late" is a forward jump we can no longer follow, and in stateless mode following a jump wrongly in
- * either direction garbles every later packet, so the window stays small. Linux has no window: it re-keys
- * forward for any count, so one packet arriving just behind costs it 4095 re-keys and the sync of the stream.
+ * How far behind the current count a packet may be and still be called late (duplicated or reordered) rather than
+ * ahead after a loss: the 12-bit count cannot tell the two apart, so we split its space. GRE below us takes a late
+ * packet only within its receive window, which must not exceed this one. Each count given to "late" is a forward
+ * jump we can no longer follow, and in stateless mode following a jump wrongly in either direction garbles every
+ * later packet, so the window stays small. Stateless decryption keeps the keys of this many counts (the current one
+ * and those behind it), which is why it is a power of two dividing 4096. Linux has no window: it re-keys forward
+ * for any count, so one packet arriving just behind costs it 4095 re-keys and the sync of the stream.
  */
 export const LATE_WINDOW = 64;
 

@@ -8,8 +8,8 @@
  * packet that moved the schedule decrypted: a forged count that turns out to be wrong leaves every kept key, and
  * the key of the current count that the schedule rolls back to, untouched. Nothing is allocated per packet.
  */
-import type { MppeSessionKey } from "./mppe-session-key.js";
 import { COHERENCY_COUNT_MASK, LATE_WINDOW } from "./mppe-header.js";
+import type { MppeSessionKey } from "./mppe-session-key.js";
 
 /** What is known about a count at or behind the current one. */
 export type KeptKey =
@@ -20,7 +20,6 @@ export type KeptKey =
   /** No key: further behind than the window, or before the first packet. */
   | "none";
 
-const NONE = 0;
 const AWAITED = 1;
 const DECRYPTED = 2;
 const SLOT_MASK = LATE_WINDOW - 1;
@@ -29,8 +28,9 @@ const MAX_KEY_LENGTH = 16;
 const newSlots = () => Array.from({ length: LATE_WINDOW }, () => new Uint8Array(MAX_KEY_LENGTH));
 
 export class MppeRecentKeys {
-  private keys = newSlots();
-  private staged = newSlots();
+  private readonly keys = newSlots();
+  private readonly staged = newSlots();
+  /** Per slot: 0 (no key), AWAITED or DECRYPTED. */
   private readonly state = new Uint8Array(LATE_WINDOW);
 
   /** Starts with the schedule's key at `count`, a count no packet carries (the one before the first). */
@@ -40,7 +40,8 @@ export class MppeRecentKeys {
 
   /** While the schedule runs forward to `target`: keeps the key it just reached for `count` if within the window. */
   stage(key: MppeSessionKey, count: number, target: number): void {
-    if (((target - count) & COHERENCY_COUNT_MASK) < LATE_WINDOW) key.saveInto(this.staged[count & SLOT_MASK]!);
+    if (((target - count) & COHERENCY_COUNT_MASK) < LATE_WINDOW)
+      key.saveInto(this.staged[count & SLOT_MASK]!);
   }
 
   /** The packet of `target` decrypted: the keys staged on the way from `from` come in, the skipped counts awaited. */

@@ -55,6 +55,11 @@ export class MppeSessionKey {
     this.sessionKey.set(saved.subarray(0, this.keyLength));
   }
 
+  /** Keys the cipher with an earlier session key saved by saveInto() (a late packet's), leaving the schedule as is. */
+  keyCipherWith(saved: Uint8Array): void {
+    this.rc4.setKey(saved, this.keyLength);
+  }
+
   /** Starts the cipher afresh with the current session key (after peeking at a packet with it). */
   restartCipher(): void {
     this.rc4.setKey(this.sessionKey);

@@ -13,7 +13,14 @@ describe.each(ALL_MODES.map((mode) => [modeName(mode), mode] as const))("%s decr
     expect(open(decrypter, fromHex("0000 0021")).result).toEqual({ ok: false, reason: "not-encrypted" });
     expect(open(decrypter, fromHex("B000 0021")).result).toEqual({ ok: false, reason: "compressed" });
     expect(open(decrypter, fromHex("F000 0021")).result).toEqual({ ok: false, reason: "compressed" });
-    expect(decrypter.counters).toEqual({ decrypted: 0, discarded: 6, rekeys: 0, lost: 0 });
+    expect(decrypter.counters).toEqual({
+      decrypted: 0,
+      discarded: 6,
+      rekeys: 0,
+      lost: 0,
+      late: 0,
+      replayed: 0,
+    });
   });
 
   it("refuses a length that runs past the buffer or an offset outside it", () => {
