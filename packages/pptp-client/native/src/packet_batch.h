@@ -1,9 +1,12 @@
 // One wake-up's packets: fixed slots the kernel writes into, and the parts of them worth handing to JavaScript.
 #pragma once
 
+#include <sys/mman.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace ferry {
@@ -16,11 +19,13 @@ struct PacketSlice {
 
 class PacketBatch {
  public:
-  // Slots of 64 KiB hold any IPv4 datagram; the arena is left uninitialised so untouched pages cost nothing.
+  // Slots of 64 KiB hold any IPv4 datagram; untouched pages of the arena cost nothing.
   static constexpr size_t kSlotBytes = 65536;
 
-  explicit PacketBatch(size_t capacity)
-      : capacity_(capacity), arena_(new uint8_t[capacity * kSlotBytes]) {
+  // The arena is mapped on its own rather than taken from malloc: glibc serves a large block from its main heap once
+  // an earlier one was freed (its mmap threshold grows), and keeps that memory after every reconnect's readers are
+  // gone. A mapping of its own goes back to the system with the batch.
+  explicit PacketBatch(size_t capacity) : capacity_(capacity), arena_(MapArena(capacity * kSlotBytes)) {
     kept_.reserve(capacity);
   }
 
@@ -34,8 +39,20 @@ class PacketBatch {
   void Clear() { kept_.clear(); }
 
  private:
+  struct Unmap {
+    size_t bytes;
+    void operator()(uint8_t* arena) const { munmap(arena, bytes); }
+  };
+  using MappedArena = std::unique_ptr<uint8_t[], Unmap>;
+
+  static MappedArena MapArena(size_t bytes) {
+    void* arena = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (arena == MAP_FAILED) throw std::bad_alloc();
+    return MappedArena(static_cast<uint8_t*>(arena), Unmap{bytes});
+  }
+
   size_t capacity_;
-  std::unique_ptr<uint8_t[]> arena_;
+  MappedArena arena_;
   std::vector<PacketSlice> kept_;
 };
 
