@@ -52,6 +52,8 @@ const SECONDS = Number(options.seconds);
 const PAC = "127.0.0.3";
 const GRE_PACKET_BYTES = 1400;
 const GRE_WINDOW = 32;
+/** The honest client starts a connect at most this often: 10 a second, well within the relay's rate per address. */
+const CONNECT_EVERY_MS = 100;
 
 /** What an attacker child reports: attempts made and how they ended ("4001 RELAY_AUTH_FAILED", "closed", ...). */
 interface AttackReport {
@@ -101,6 +103,20 @@ const ATTACKS: readonly Attack[] = [
       const from = sources(50, 10);
       return loops(200, until, async (i) => {
         const connection = silentTcp(target, from[i % 50]!);
+        await wait(1);
+        connection.socket.destroy();
+        await connection.closed;
+        report("dropped by attacker");
+      });
+    },
+  },
+  {
+    name: "connection flood from one address (open, drop)",
+    attackers: "200 loops, 1 source",
+    child: (target, until, report) => {
+      const [from] = sources(1, 15);
+      return loops(200, until, async () => {
+        const connection = silentTcp(target, from!);
         await wait(1);
         connection.socket.destroy();
         await connection.closed;
@@ -379,12 +395,13 @@ async function measure(h: RelayHarness, target: Target, seconds: number): Promis
   const connectMs: number[] = [];
   let failures = 0;
   while (performance.now() < until) {
+    const next = performance.now() + CONNECT_EVERY_MS;
     try {
       connectMs.push(await HonestClient.connectMs(target));
     } catch {
       failures++;
     }
-    await wait(20);
+    await wait(Math.max(0, next - performance.now()));
   }
   echo.stopEcho();
   const mbPerSecond = echo.greBytes / 1e6 / ((performance.now() - startedAt) / 1000);
@@ -399,9 +416,15 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** What the relay counted during one attack, in words. */
-function relayResult(before: RelayCounters, after: RelayCounters, foreign: number, probes: number): string {
+/** What the relay counted during one attack, in words (`metrics`: what only /metrics counts, as deltas). */
+function relayResult(
+  before: RelayCounters,
+  after: RelayCounters,
+  metrics: { readonly rateLimited: number; readonly foreign: number; readonly probes: number },
+): string {
+  const { rateLimited, foreign, probes } = metrics;
   const parts: string[] = [];
+  if (rateLimited > 0) parts.push(`rate_limited ${rateLimited}`);
   for (const [reason, count] of Object.entries(after.handshakesCut)) {
     const delta = count - before.handshakesCut[reason as keyof RelayCounters["handshakesCut"]];
     if (delta > 0) parts.push(`${reason} ${delta}`);
@@ -494,14 +517,14 @@ async function mainPhase(): Promise<void> {
     clearInterval(sampler);
     baseline ??= measured;
     const metricsAfter = await h.metrics(r);
-    const foreign =
-      counterOf(metricsAfter, 'ferry_relay_gre_dropped_total{reason="foreign_source"}') -
-      counterOf(metricsBefore, 'ferry_relay_gre_dropped_total{reason="foreign_source"}');
-    const probesIgnored =
-      counterOf(metricsAfter, 'ferry_relay_gre_probes_total{result="ignored"}') -
-      counterOf(metricsBefore, 'ferry_relay_gre_probes_total{result="ignored"}');
+    const delta = (series: string) => counterOf(metricsAfter, series) - counterOf(metricsBefore, series);
+    const counted = {
+      rateLimited: delta("ferry_relay_connections_rate_limited_total"),
+      foreign: delta('ferry_relay_gre_dropped_total{reason="foreign_source"}'),
+      probes: delta('ferry_relay_gre_probes_total{result="ignored"}'),
+    };
     const held = `most held: tls ${most.tls}, http ${most.http}, hello ${most.hello}`;
-    const result = [outcomesText(report), relayResult(before, r.counters, foreign, probesIgnored), held]
+    const result = [outcomesText(report), relayResult(before, r.counters, counted), held]
       .filter((s) => s !== "")
       .join("; ");
     const median = percentile(measured.connectMs, 50);
@@ -521,7 +544,8 @@ async function mainPhase(): Promise<void> {
   process.stdout.write(
     [
       `ferry-relay under attack, ${SECONDS} s per attack, loopback, Node ${process.version}.`,
-      "Legit connect = TLS + upgrade + hello + welcome, sequential, ms median / p95 (baseline in brackets);",
+      `Legit connect = TCP + TLS + upgrade + hello + welcome, sequential, one every ${CONNECT_EVERY_MS} ms at most,`,
+      "ms median / p95 (baseline in brackets);",
       `throughput = ${GRE_PACKET_BYTES}-byte GRE echoed through relay and fake server, ${GRE_WINDOW} in flight.`,
       "",
       "| Attack | Attackers | Result (attacker's view; relay's counters) | Legit connect ms median / p95 (baseline) | Legit GRE echo (vs baseline) |",

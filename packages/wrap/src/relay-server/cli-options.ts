@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { parseIpv4 } from "@ferry/pptp-client/wire";
 import { Allowlist } from "../relay/allowlist.js";
+import { type ConnectionRateLimits, DEFAULT_CONNECTION_RATE } from "../relay/connection-rate-limit.js";
 import { TokenSet } from "../relay/relay-tokens.js";
 import {
   DEFAULT_DRAIN_MS,
@@ -18,6 +19,7 @@ import {
 export const RELAY_USAGE = `Usage: ferry-relay --listen HOST:PORT --cert FILE --key FILE --tokens-file FILE --allow HOST[,HOST...]
                    [--metrics HOST:PORT] [--max-sessions N] [--max-sessions-per-source N]
                    [--drain-seconds N] [--client-ca FILE [--require-client-cert]] [--gre-probe-address IPV4]
+                   [--connection-rate N [--connection-burst N]]
 
   --listen HOST:PORT          where clients connect (TLS WebSocket, path /ferry), e.g. 0.0.0.0:443
   --cert FILE, --key FILE     the relay's PEM certificate (chain) and private key
@@ -31,6 +33,9 @@ export const RELAY_USAGE = `Usage: ferry-relay --listen HOST:PORT --cert FILE --
   --require-client-cert       with --client-ca: refuse clients without a valid certificate
   --gre-probe-address IPV4    the address clients send GRE probes to, when it is not the relay's own address
                               toward the servers (a relay behind a 1:1 NAT names its public address)
+  --connection-rate N         new connections a second from one client address (IPv6: /64), checked before TLS;
+                              faster ones are closed at once (default ${DEFAULT_CONNECTION_RATE.perSecond}; 0 turns the limit off)
+  --connection-burst N        new connections one address may open at once (default twice the rate: ${DEFAULT_CONNECTION_RATE.burst})
 `;
 
 export interface RelayArgs {
@@ -46,6 +51,7 @@ export interface RelayArgs {
   readonly clientCa?: string;
   readonly requireClientCert: boolean;
   readonly greProbeAddress?: string;
+  readonly connectionRate: Pick<ConnectionRateLimits, "perSecond" | "burst">;
 }
 
 export type ArgsResult =
@@ -85,6 +91,15 @@ export function parseRelayArgs(argv: readonly string[]): ArgsResult {
   if (values["require-client-cert"] && values["client-ca"] === undefined) {
     return { ok: false, message: "--require-client-cert needs --client-ca." };
   }
+  const perSecond = positiveInteger(values["connection-rate"], DEFAULT_CONNECTION_RATE.perSecond, true);
+  if (perSecond === undefined) {
+    return {
+      ok: false,
+      message: "--connection-rate must be a whole number of connections a second (0: off).",
+    };
+  }
+  const burst = positiveInteger(values["connection-burst"], Math.max(1, 2 * perSecond));
+  if (burst === undefined) return { ok: false, message: "--connection-burst must be a positive integer." };
   const greProbeAddress = values["gre-probe-address"];
   if (greProbeAddress !== undefined && parseIpv4(greProbeAddress) === undefined) {
     return { ok: false, message: `--gre-probe-address ${greProbeAddress} is not an IPv4 address.` };
@@ -104,6 +119,7 @@ export function parseRelayArgs(argv: readonly string[]): ArgsResult {
       ...(values["client-ca"] === undefined ? {} : { clientCa: values["client-ca"] }),
       requireClientCert: values["require-client-cert"] ?? false,
       ...(greProbeAddress === undefined ? {} : { greProbeAddress }),
+      connectionRate: { perSecond, burst },
     },
   };
 }
@@ -126,6 +142,8 @@ function parse(argv: readonly string[]) {
       "client-ca": { type: "string" },
       "require-client-cert": { type: "boolean" },
       "gre-probe-address": { type: "string" },
+      "connection-rate": { type: "string" },
+      "connection-burst": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -188,6 +206,7 @@ export async function loadRelayOptions(args: RelayArgs): Promise<OptionsResult> 
       maxSessionsPerSource: args.maxSessionsPerSource,
       drainMs: args.drainMs,
       ...(args.greProbeAddress === undefined ? {} : { greProbeAddress: args.greProbeAddress }),
+      connectionRate: args.connectionRate,
     },
   };
 }

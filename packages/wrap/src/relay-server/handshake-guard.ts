@@ -1,12 +1,14 @@
 /**
  * The I/O side of the HandshakeGate (relay/handshake-gate.ts): follows each TCP connection on the client listener
  * from accept through TLS and the WebSocket upgrade to its session's hello, arms the gate's timer, destroys the
- * connections the gate cuts and sheds the sessions it evicts while they await hello.
+ * connections the gate cuts and sheds the sessions it evicts while they await hello. Before the gate, a new
+ * connection must pass its source's rate (relay/connection-rate-limit.ts): one over it is destroyed before TLS.
  */
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { DeadlineTimer } from "@ferry/pptp-client/tunnel";
+import { ConnectionRateLimit, type ConnectionRateLimits } from "../relay/connection-rate-limit.js";
 import { HandshakeGate, type HandshakeLimits } from "../relay/handshake-gate.js";
 import { RateLimiter } from "../relay/rate-limit.js";
 import type { HandshakeCut } from "../relay/relay-counters.js";
@@ -17,6 +19,8 @@ import type { RelayLog } from "./relay-log.js";
 
 /** TLS handshake failures logged per second at most (all are counted): a flood of garbage must not flood the log. */
 const TLS_ERRORS_LOGGED_PER_SECOND = 10;
+/** Lines summing up connections refused over their source's rate, per second at most (all are counted). */
+const RATE_LIMITED_LOGGED_PER_SECOND = 1;
 
 /** A TCP connection on the client listener, by its peer ("address|port"), until it closes. */
 interface TrackedSocket {
@@ -32,14 +36,20 @@ export class HandshakeGuard {
   /** Sessions still awaiting hello, by peer: the gate may shed the oldest. */
   private readonly awaitingHello = new Map<string, ClientConnection>();
   private readonly tlsErrorLog = new RateLimiter(TLS_ERRORS_LOGGED_PER_SECOND);
+  private readonly rate: ConnectionRateLimit;
+  private readonly rateLimitedLog = new RateLimiter(RATE_LIMITED_LOGGED_PER_SECOND);
+  /** Refused over their rate since the last `connections-rate-limited` line. */
+  private rateLimitedUnlogged = 0;
 
   constructor(
     limits: HandshakeLimits,
+    rate: ConnectionRateLimits,
     /** Where cuts are counted (RelayCounters.handshakesCut). */
     cuts: Record<HandshakeCut, number>,
     private readonly clock: () => number,
     private readonly log: RelayLog,
   ) {
+    this.rate = new ConnectionRateLimit(rate);
     this.gate = new HandshakeGate(limits, cuts);
     this.timer = new DeadlineTimer(() => this.timeout(), clock);
   }
@@ -49,18 +59,36 @@ export class HandshakeGuard {
     return this.gate.pending();
   }
 
-  /** A new TCP connection: the gate admits it (closing older stalled ones if it must) or it is closed at once. */
-  connected(socket: Socket): void {
+  /** Connections refused so far because their source opened new ones faster than its rate. */
+  rateLimited(): number {
+    return this.rate.refused;
+  }
+
+  /**
+   * A new TCP connection, before its TLS handshake starts: within its source's rate, the gate admits it (closing
+   * older stalled ones if it must) and true is returned; otherwise it is destroyed at once and false returned.
+   */
+  connected(socket: Socket): boolean {
     if (socket.remoteAddress === undefined) {
       socket.destroy(); // already gone
-      return;
+      return false;
     }
     const key = peerKey(socket);
-    const address = unmappedAddress(socket.remoteAddress ?? "");
-    const admission = this.gate.accepted(key, sourceKey(address), this.clock());
+    const source = sourceKey(unmappedAddress(socket.remoteAddress));
+    const now = this.clock();
+    if (!this.rate.admit(source, now)) {
+      socket.destroy();
+      this.rateLimitedUnlogged++;
+      if (this.rateLimitedLog.allow(now)) {
+        this.log("connections-rate-limited", { source, refused: this.rateLimitedUnlogged });
+        this.rateLimitedUnlogged = 0;
+      }
+      return false;
+    }
+    const admission = this.gate.accepted(key, source, now);
     if (!admission.admitted) {
       socket.destroy();
-      return;
+      return false;
     }
     const tracked: TrackedSocket = { raw: socket, current: socket };
     this.sockets.set(key, tracked);
@@ -72,6 +100,7 @@ export class HandshakeGuard {
     });
     this.cut(admission.evict);
     this.arm();
+    return true;
   }
 
   /** Its TLS handshake is done: from now on its TLS socket is the one to destroy. */

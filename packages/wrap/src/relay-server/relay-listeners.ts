@@ -2,7 +2,7 @@
  * ferry-relay's listeners: HTTPS where clients upgrade to a WebSocket (`ferry.v1` at /ferry), and the optional
  * plain-HTTP metrics listener; /healthz on both, /metrics on the latter. An upgrade whose path, protocols or timing
  * (the relay is draining) rule it out is answered with a plain HTTP status here; the relay is told of every TCP
- * connection, TLS handshake and accepted WebSocket, and decides what becomes of them.
+ * connection (before TLS starts), TLS handshake and accepted WebSocket, and decides what becomes of them.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
@@ -39,8 +39,8 @@ export class RelayStartError extends Error {
 
 /** What the listeners tell the relay, and ask it. */
 export interface ListenerEvents {
-  /** A TCP connection on the client listener, before its TLS handshake. */
-  readonly connection: (socket: Socket) => void;
+  /** A TCP connection on the client listener, before its TLS handshake starts: false if the relay closed it. */
+  readonly connection: (socket: Socket) => boolean;
   readonly tlsDone: (socket: TLSSocket) => void;
   readonly tlsFailed: (error: NodeJS.ErrnoException, socket: TLSSocket) => void;
   /** A WebSocket that passed the upgrade's checks. */
@@ -100,7 +100,14 @@ export class RelayListeners {
     this.https.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(request, socket, head),
     );
-    this.https.on("connection", (socket: Socket) => events.connection(socket));
+    // Node's TLS server wraps each new socket in TLS in a 'connection' listener of its own. The relay decides
+    // first and only the sockets it keeps are wrapped, so one it refuses (a flood) costs no TLS state at all.
+    const startTls = this.https.listeners("connection") as ((socket: Socket) => void)[];
+    this.https.removeAllListeners("connection");
+    this.https.on("connection", (socket: Socket) => {
+      if (!events.connection(socket)) return;
+      for (const listener of startTls) listener.call(this.https, socket);
+    });
     this.https.on("secureConnection", (socket: TLSSocket) => events.tlsDone(socket));
     this.https.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) =>
       events.tlsFailed(error, socket),

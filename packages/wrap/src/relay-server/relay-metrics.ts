@@ -24,6 +24,8 @@ export interface RelayState {
   greForeign(): number;
   /** Connections not yet sessions, by stage (HandshakeGate.pending). */
   handshakesPending(): Readonly<Record<"tls" | "http" | "hello", number>>;
+  /** New connections refused over their source's rate (ConnectionRateLimit.refused). */
+  connectionsRateLimited(): number;
 }
 
 export class RelayMetrics {
@@ -86,6 +88,15 @@ export class RelayMetrics {
       collect() {
         this.reset();
         for (const reason of HANDSHAKE_CUTS) this.inc({ reason }, counters.handshakesCut[reason]);
+      },
+    });
+    new Counter({
+      name: "ferry_relay_connections_rate_limited_total",
+      help: "New TCP connections closed at accept, before TLS, because their source opened them faster than its rate.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(state.connectionsRateLimited());
       },
     });
     new Gauge({

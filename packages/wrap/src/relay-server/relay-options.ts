@@ -1,6 +1,7 @@
 /** What startRelay is given (the command line builds it in cli-options.ts), and the defaults of its limits. */
 import type { Allowlist } from "../relay/allowlist.js";
 import type { AuthThrottleLimits } from "../relay/auth-throttle.js";
+import type { ConnectionRateLimits } from "../relay/connection-rate-limit.js";
 import type { HandshakeLimits } from "../relay/handshake-gate.js";
 import type { TokenSet } from "../relay/relay-tokens.js";
 import type { GreNetwork } from "./gre-network.js";
@@ -53,4 +54,6 @@ export interface RelayOptions {
   readonly handshakeLimits?: Partial<HandshakeLimits>;
   /** The throttle on wrong tokens per source (DEFAULT_AUTH_THROTTLE). */
   readonly authThrottle?: Partial<AuthThrottleLimits>;
+  /** New TCP connections per source and second, checked before TLS (DEFAULT_CONNECTION_RATE; perSecond 0: off). */
+  readonly connectionRate?: Partial<ConnectionRateLimits>;
 }

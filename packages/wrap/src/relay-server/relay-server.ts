@@ -14,6 +14,7 @@ import { parseIpv4 } from "@ferry/pptp-client/wire";
 import type { WebSocket } from "ws";
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from "../relay/auth-throttle.js";
 import { ServerCallIds } from "../relay/call-id-allocator.js";
+import { DEFAULT_CONNECTION_RATE } from "../relay/connection-rate-limit.js";
 import { DEFAULT_HANDSHAKE_LIMITS } from "../relay/handshake-gate.js";
 import type { AuthAttempts } from "../relay/hello-auth.js";
 import type { PptpTranslator } from "../relay/pptp-translator.js";
@@ -95,6 +96,7 @@ class Relay implements RunningRelay {
     );
     this.guard = new HandshakeGuard(
       { ...DEFAULT_HANDSHAKE_LIMITS, ...options.handshakeLimits },
+      { ...DEFAULT_CONNECTION_RATE, ...options.connectionRate },
       this.counters.handshakesCut,
       this.clock,
       this.log,
@@ -107,6 +109,7 @@ class Relay implements RunningRelay {
       greProbes: () => this.probes?.counts() ?? { answered: 0, ignored: 0 },
       greForeign: () => this.router.foreignPackets(),
       handshakesPending: () => this.guard.pending(),
+      connectionsRateLimited: () => this.guard.rateLimited(),
     });
     this.listeners = new RelayListeners(options, this.metrics, {
       connection: (socket) => this.guard.connected(socket),

@@ -120,6 +120,54 @@ describe("stalled handshakes (slowloris)", () => {
   });
 });
 
+describe("connection floods", () => {
+  it("closes a source's connections over its rate before TLS, while another source connects normally", async () => {
+    // A burst of 5 and a token every 100 s: the test opens connections far faster than that on any machine.
+    const r = await h.start({ connectionRate: { perSecond: 0.01, burst: 5 } });
+    const flooder = "127.0.5.1";
+    const started = Date.now();
+    const flood = Array.from({ length: 20 }, () => silentTcp(target(r), flooder));
+    held.push(...flood);
+    let closed = 0;
+    for (const connection of flood) void connection.closed.then(() => closed++);
+    await until(() => closed === 15, "15 connections closed");
+    // Over the rate, a TLS client from the flooding address is closed before any TLS.
+    const secured = await new Promise<boolean>((resolve) => {
+      const raw = silentTcp(target(r), flooder);
+      held.push(raw);
+      const client = tlsConnect({ socket: raw.socket, ca: h.pki.server.cert, servername: "localhost" });
+      client.once("secureConnect", () => resolve(true));
+      client.once("error", () => {});
+      client.once("close", () => resolve(false));
+    });
+    expect(secured).toBe(false);
+
+    // Another source is not affected: its welcome, a control exchange and a probe.
+    await honestClient(r);
+    // The burst is still held, waiting for TLS; no TLS handshake failed on the relay's side for the others.
+    expect(r.handshakes().tls).toBe(5);
+    expect(r.counters.handshakesCut.tls_error).toBe(0);
+    expect(await metric(r, "ferry_relay_connections_rate_limited_total")).toBe(16);
+    // Summed up in at most a line a second, never a line per socket.
+    const lines = h.logLines.filter((line) => line.startsWith("connections-rate-limited"));
+    expect(lines[0]).toBe(`connections-rate-limited {"source":"${flooder}","refused":1}`);
+    expect(lines.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1000) + 1);
+    expect(h.logLines.some((line) => line.startsWith("tls-error"))).toBe(false);
+  });
+
+  it("lets a flood through to the per-source handshake limit when the rate is off (0)", async () => {
+    const r = await h.start({
+      connectionRate: { perSecond: 0 },
+      handshakeLimits: { connectingPerSource: 8 },
+    });
+    const flood = Array.from({ length: 20 }, () => silentTcp(target(r), "127.0.5.2"));
+    held.push(...flood);
+    await until(() => r.counters.handshakesCut.source_limit === 12, "12 over the handshake limit");
+    expect(r.handshakes().tls).toBe(8);
+    expect(await metric(r, "ferry_relay_connections_rate_limited_total")).toBe(0);
+  });
+});
+
 describe("token guessing", () => {
   it("refuses wrong tokens, then every hello from that address unchecked for a cool-down; logs no token", async () => {
     const r = await h.start();

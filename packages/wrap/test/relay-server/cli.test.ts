@@ -79,7 +79,18 @@ describe("parseRelayArgs", () => {
       maxSessionsPerSource: 16,
       drainMs: 0,
       requireClientCert: false,
+      connectionRate: { perSecond: 20, burst: 40 },
     });
+  });
+
+  it("reads the rate of new connections per source: the burst twice the rate unless given, 0 for off", () => {
+    const rate = (args: string[]) => {
+      const result = parseRelayArgs([...baseArgs(), ...args]);
+      return result.ok ? result.value.connectionRate : undefined;
+    };
+    expect(rate(["--connection-rate", "5"])).toEqual({ perSecond: 5, burst: 10 });
+    expect(rate(["--connection-rate", "5", "--connection-burst", "7"])).toEqual({ perSecond: 5, burst: 7 });
+    expect(rate(["--connection-rate", "0"])).toEqual({ perSecond: 0, burst: 1 });
   });
 
   it("says what is wrong with bad arguments", () => {
@@ -89,6 +100,9 @@ describe("parseRelayArgs", () => {
     };
     expect(message(baseArgs({ "--listen": "443" }))).toContain("--listen 443 is not HOST:PORT");
     expect(message(baseArgs({ "--max-sessions": "0" }))).toContain("--max-sessions");
+    expect(message(baseArgs({ "--connection-rate": "many" }))).toContain("--connection-rate must be");
+    expect(message(baseArgs({ "--connection-rate": "2.5" }))).toContain("--connection-rate must be");
+    expect(message(baseArgs({ "--connection-burst": "0" }))).toContain("--connection-burst must be");
     expect(message([...baseArgs(), "--bogus"])).toContain("--bogus");
     expect(message(["--listen", "127.0.0.1:1"])).toContain("--cert is required");
     expect(message([...baseArgs(), "--require-client-cert"])).toContain("--client-ca");
@@ -116,6 +130,7 @@ describe("loadRelayOptions", () => {
     if (loaded.ok) {
       expect(loaded.value.tokens.matches("abc123")).toBe(true);
       expect(loaded.value.greProbeAddress).toBe("192.0.2.44");
+      expect(loaded.value.connectionRate).toEqual({ perSecond: 20, burst: 40 });
     }
   });
 
