@@ -8,6 +8,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
+import { RECONNECTABLE } from "@ferry/wrap";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   CONNECT_ARGS,
@@ -38,15 +39,6 @@ const ECHO_FAILURES = 4;
 const ECHO_REPROBE_MS = 2_000;
 /** From the last answered echo (or frame) to PEER_DEAD, at most. */
 const KEEPALIVE_WINDOW_MS = ECHO_INTERVAL_MS + ECHO_FAILURES * ECHO_REPROBE_MS;
-/** The codes `ferry connect` reconnects after (packages/wrap/src/connect/reconnect.ts, direct transport). */
-const RECONNECTABLE = [
-  "PEER_DEAD",
-  "SERVER_STOPPED",
-  "SERVER_UNREACHABLE",
-  "CONTROL_TIMEOUT",
-  "GRE_TIMEOUT",
-  "CALL_DISCONNECTED",
-];
 
 interface Figure {
   readonly fault: string;
@@ -387,7 +379,7 @@ describe("the server VM killed mid-transfer", () => {
       // While the server is down: the namespace is as it was, and ferry keeps trying, waiting longer each time.
       const retry = await waitAfter(ferry, "reconnecting", dead.at + 1, 20_000);
       expect(await snapshot(NS)).toBe(before);
-      expect(RECONNECTABLE, describeRun(ferry)).toContain(retry.e.code);
+      expect([...RECONNECTABLE], describeRun(ferry)).toContain(retry.e.code);
       await waitAfter(ferry, "reconnecting", retry.at + 1, 20_000);
 
       await vm("start");
@@ -443,7 +435,7 @@ describe("the client's interface going down and up (sleep and wake, Wi-Fi roamin
         ferry.events.map((e) => e.event),
         describeRun(ferry),
       ).not.toContain("error");
-      if (reconnecting !== undefined) expect(RECONNECTABLE).toContain(reconnecting.e.code);
+      if (reconnecting !== undefined) expect([...RECONNECTABLE]).toContain(reconnecting.e.code);
       figures.push({
         fault: "eth0 down 20 s, up (--default-route)",
         result: reconnecting === undefined ? "stayed up" : `${reconnecting.e.code}, reconnected`,
@@ -493,7 +485,7 @@ describe("the home NAT's conntrack table flushed mid-session (nat-helper)", () =
           reconnecting,
           `neither traffic nor a reconnect after the flush; ${describeRun(ferry)}`,
         ).toBeDefined();
-        expect(RECONNECTABLE, describeRun(ferry)).toContain(reconnecting!.e.code);
+        expect([...RECONNECTABLE], describeRun(ferry)).toContain(reconnecting!.e.code);
         again = await waitAfter(ferry, "connected", flushedAt, 30_000);
       }
       await trafficPasses(NS);
@@ -533,7 +525,7 @@ describe("the server restarting pptpd (as `systemctl restart pptpd`: pptpd, its 
       // pptpd's Call-Disconnect-Notify ("administrative shutdown"), pppd's LCP Terminate-Request or the control
       // connection's end, whichever comes first: no keepalive wait.
       const gone = await waitAfter(ferry, "reconnecting", restartedAt, 15_000);
-      expect(RECONNECTABLE, describeRun(ferry)).toContain(gone.e.code);
+      expect([...RECONNECTABLE], describeRun(ferry)).toContain(gone.e.code);
       const again = await waitAfter(ferry, "connected", gone.at, 30_000);
       stream.stop();
       await trafficPasses(NS);

@@ -14,6 +14,7 @@ export {
   connect,
 } from "./connect/connect-tunnel.js";
 export { describeConnectEvent } from "./connect/describe-event.js";
+export { RECONNECTABLE } from "./connect/reconnect.js";
 export * from "./detect/index.js";
 export * from "./diagnose/index.js";
 export { relayRefusal, type WrapError, type WrapErrorCode, wrapError } from "./errors.js";

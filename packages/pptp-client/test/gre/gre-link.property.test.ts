@@ -55,6 +55,28 @@ const configArb = fc.record({
   ackDelayMs: fc.integer({ min: 0, max: 200 }),
 });
 
+/**
+ * A run of 1..maxN consecutive packets (offsets from the run's base) in random order, its first packet first (it
+ * places the window and the expected sequence), with random copies of some of them mixed in.
+ */
+function runArrivals(maxN: number) {
+  return fc.integer({ min: 1, max: maxN }).chain((n) =>
+    fc
+      .record({
+        order: fc.shuffledSubarray(
+          Array.from({ length: n - 1 }, (_, i) => i + 1),
+          { minLength: n - 1 },
+        ),
+        duplicates: fc.array(fc.tuple(fc.nat(n - 1), fc.nat()), { maxLength: n }),
+      })
+      .map(({ order, duplicates }) => {
+        const arrivals = [0, ...order];
+        for (const [offset, at] of duplicates) arrivals.splice(1 + (at % arrivals.length), 0, offset);
+        return { n, arrivals, duplicates };
+      }),
+  );
+}
+
 describe("GreLink properties", () => {
   it("never throws on random bytes or mutated packets, with timers in between", () => {
     fc.assert(
@@ -97,24 +119,19 @@ describe("GreLink properties", () => {
     fc.assert(
       fc.property(
         baseSeq,
-        fc.integer({ min: 1, max: CONFIG.maxReorderPackets + 1 }).chain((n) =>
+        runArrivals(CONFIG.maxReorderPackets + 1).chain((run) =>
           fc.record({
-            n: fc.constant(n),
-            // The first arrival sets the expected sequence, so the run's first packet arrives first.
-            order: fc.shuffledSubarray(
-              Array.from({ length: n - 1 }, (_, i) => i + 1),
-              { minLength: n - 1 },
+            run: fc.constant(run),
+            gaps: fc.array(
+              fc.integer({ min: 0, max: Math.floor(CONFIG.reorderTimeoutMs / (2 * run.n + 1)) }),
+              {
+                minLength: 2 * run.n,
+                maxLength: 2 * run.n,
+              },
             ),
-            duplicates: fc.array(fc.tuple(fc.nat(n - 1), fc.nat()), { maxLength: n }),
-            gaps: fc.array(fc.integer({ min: 0, max: Math.floor(CONFIG.reorderTimeoutMs / (2 * n + 1)) }), {
-              minLength: 2 * n,
-              maxLength: 2 * n,
-            }),
           }),
         ),
-        (base, { n, order, duplicates, gaps }) => {
-          const arrivals = [0, ...order];
-          for (const [offset, at] of duplicates) arrivals.splice(1 + (at % arrivals.length), 0, offset);
+        (base, { run: { n, arrivals, duplicates }, gaps }) => {
           const link = newLink(CONFIG, true);
           let now = 0;
           arrivals.forEach((offset, i) => {
@@ -134,48 +151,32 @@ describe("GreLink properties", () => {
 
   it("immediate mode: delivers a permutation with duplicates of a run within the window exactly once, at once", () => {
     fc.assert(
-      fc.property(
-        baseSeq,
-        fc.integer({ min: 1, max: CONFIG.maxReorderPackets }).chain((n) =>
-          fc.record({
-            n: fc.constant(n),
-            // The first arrival places the window, so the run's first packet arrives first.
-            order: fc.shuffledSubarray(
-              Array.from({ length: n - 1 }, (_, i) => i + 1),
-              { minLength: n - 1 },
-            ),
-            duplicates: fc.array(fc.tuple(fc.nat(n - 1), fc.nat()), { maxLength: n }),
-          }),
-        ),
-        (base, { n, order, duplicates }) => {
-          const arrivals = [0, ...order];
-          for (const [offset, at] of duplicates) arrivals.splice(1 + (at % arrivals.length), 0, offset);
-          const link = newLink();
-          const delivered: number[] = [];
-          let highest = -1;
-          let late = 0;
-          for (const offset of arrivals) {
-            const seq = (base + offset) >>> 0;
-            const fresh = !delivered.includes(seq);
-            link.receive(peerData(seq), 0);
-            const out = drainSeqs(link);
-            // A new packet goes on at once, whatever came before it; a copy never does.
-            expect(out).toEqual(fresh ? [seq] : []);
-            if (fresh && offset < highest) late++;
-            highest = Math.max(highest, offset);
-            delivered.push(...out);
-            expect(link.heldPackets).toBe(0);
-          }
-          expect(link.counters).toMatchObject({
-            rxDelivered: n,
-            rxDuplicates: duplicates.length,
-            rxLost: 0,
-            rxStale: 0,
-            rxReordered: late,
-          });
-          expect(link.nextTimeout()).toBe(CONFIG.ackDelayMs); // the ack, never a hold
-        },
-      ),
+      fc.property(baseSeq, runArrivals(CONFIG.maxReorderPackets), (base, { n, arrivals, duplicates }) => {
+        const link = newLink();
+        const delivered: number[] = [];
+        let highest = -1;
+        let late = 0;
+        for (const offset of arrivals) {
+          const seq = (base + offset) >>> 0;
+          const fresh = !delivered.includes(seq);
+          link.receive(peerData(seq), 0);
+          const out = drainSeqs(link);
+          // A new packet goes on at once, whatever came before it; a copy never does.
+          expect(out).toEqual(fresh ? [seq] : []);
+          if (fresh && offset < highest) late++;
+          highest = Math.max(highest, offset);
+          delivered.push(...out);
+          expect(link.heldPackets).toBe(0);
+        }
+        expect(link.counters).toMatchObject({
+          rxDelivered: n,
+          rxDuplicates: duplicates.length,
+          rxLost: 0,
+          rxStale: 0,
+          rxReordered: late,
+        });
+        expect(link.nextTimeout()).toBe(CONFIG.ackDelayMs); // the ack, never a hold
+      }),
     );
   });
 

@@ -5,7 +5,7 @@
  */
 import type { TunnelOutcome } from "@ferry/pptp-client/tunnel";
 
-const RECONNECTABLE: ReadonlySet<string> = new Set([
+export const RECONNECTABLE: ReadonlySet<string> = new Set([
   "PEER_DEAD",
   "SERVER_STOPPED",
   "SERVER_UNREACHABLE",
