@@ -5,28 +5,25 @@
  * Ferry reports, the network put back while there is no tunnel, traffic passing again, a clean Ctrl-C and nothing left behind; afterAll prints how
  * long each recovery took. A relay killed and restarted is in wrap.test.ts, a SIGKILLed ferry in recovery.test.ts.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { RECONNECTABLE } from "@ferry/wrap";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   CONNECT_ARGS,
-  type FerryEvent,
   FerryRun,
   inNs,
   LAB,
   labDown,
   labUp,
   SERVER,
-  SERVER_PPP,
   serverLog,
   sh,
-  sha256,
   snapshot,
   type Topology,
   USER,
 } from "./lab.js";
+import { describeRun, firstAfter, runTime, serverDown, stop, waitAfter } from "./run-events.js";
+import { checkedEcho, EchoStream, firstPingAnswered, pingStats, trafficPasses } from "./traffic.js";
 
 const NS = "fy-client";
 const FULL_TUNNEL: readonly string[] = ["--server", SERVER, "--user", USER, "--default-route"];
@@ -51,7 +48,6 @@ interface Figure {
 }
 const figures: Figure[] = [];
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(1)} s`);
 
 const kbps = (megabytes: number, ms: number) => ((megabytes * 1024) / (ms / 1000)).toFixed(0);
@@ -84,208 +80,10 @@ function ferryRun(args: readonly string[]): FerryRun {
 const net = (...args: string[]) => sh(`${LAB}net.sh`, args);
 const vm = (...args: string[]) => sh(`${LAB}vm.sh`, args);
 
-/** The first event `name` that arrived at or after `sinceMs` (run time), with its arrival. */
-function firstAfter(
-  ferry: FerryRun,
-  name: string,
-  sinceMs: number,
-): { e: FerryEvent; at: number } | undefined {
-  for (const [i, e] of ferry.events.entries()) {
-    const at = ferry.arrivals[i]!;
-    if (e.event === name && at >= sinceMs) return { e, at };
-  }
-  return undefined;
-}
-
-async function waitAfter(ferry: FerryRun, name: string, sinceMs: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = firstAfter(ferry, name, sinceMs);
-    if (found !== undefined) return found;
-    if (Date.now() > deadline || ferry.events.some((e) => e.event === "disconnected")) {
-      throw new Error(`no "${name}" event after ${sinceMs} ms; ${describeRun(ferry)}`);
-    }
-    await sleep(100);
-  }
-}
-
-const now = (ferry: FerryRun) => Date.now() - ferry.startedAt;
-
-function describeRun(ferry: FerryRun): string {
-  const events = ferry.events.map((e, i) => `${ferry.arrivals[i]} ms ${JSON.stringify(e)}`).join("\n  ");
-  return `events:\n  ${events}\nstderr:\n  ${ferry.stderr.join("\n  ")}`;
-}
-
-/** Ctrl-C: ferry must exit 0 (the error that ended a session would make it 1). */
-async function stop(ferry: FerryRun): Promise<void> {
-  ferry.interrupt();
-  const code = await ferry.exited;
-  expect(code, describeRun(ferry)).toBe(0);
-}
-
-/** ping's summary without failing on loss: "N packets transmitted, M received". */
-function pingStats(
-  ns: string,
-  count: number,
-  intervalS: number,
-): Promise<{ sent: number; received: number }> {
-  return new Promise((resolve) => {
-    execFile(
-      "ip",
-      [
-        "netns",
-        "exec",
-        ns,
-        "ping",
-        "-n",
-        "-q",
-        "-c",
-        String(count),
-        "-i",
-        String(intervalS),
-        "-W",
-        "2",
-        SERVER_PPP,
-      ],
-      { timeout: 60_000 },
-      (_error, stdout) => {
-        const m = /(\d+) packets transmitted, (\d+) received/.exec(String(stdout));
-        resolve({ sent: Number(m?.[1] ?? count), received: Number(m?.[2] ?? 0) });
-      },
-    );
-  });
-}
-
-/**
- * Sends `bytes` random bytes through the tunnel to the VM's TCP echo service and checks what comes back; gives up
- * (killing its own helper by pid) after `timeoutMs`. Resolves with the time taken and how much came back.
- */
-function checkedEcho(ns: string, bytes: number, timeoutMs: number): Promise<{ ms: number; back: number }> {
-  const payload = randomBytes(bytes);
-  const script = `
-    const s = require("net").connect(7, "${SERVER_PPP}");
-    process.stdin.pipe(s);
-    s.pipe(process.stdout);
-    s.on("error", (e) => { console.error(e.message); process.exit(1); });`;
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script]);
-    const out: Buffer[] = [];
-    let back = 0;
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`echo of ${bytes} bytes: ${back} back after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.stdout.on("data", (c: Buffer) => {
-      out.push(c);
-      back += c.length;
-      if (back < bytes) return;
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      const echoed = Buffer.concat(out);
-      if (sha256(echoed.subarray(0, bytes)) === sha256(payload) && back === bytes)
-        resolve({ ms: Date.now() - started, back });
-      else reject(new Error(`echo of ${bytes} bytes: ${back} came back, not the same`));
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      if (back < bytes) reject(new Error(`echo exited ${code} with ${back} of ${bytes} bytes back`));
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.write(payload);
-  });
-}
-
-/** Two pings and a 1 MB checksummed echo: the tunnel carries traffic. */
-async function trafficPasses(ns: string): Promise<void> {
-  await inNs(ns, "ping", ["-c", "2", "-W", "3", SERVER_PPP]);
-  await checkedEcho(ns, 1024 * 1024, 60_000);
-}
-
 function serverNote(server: { at: number | undefined } | undefined, faultAt: number): string {
   return server?.at === undefined
     ? "pppd kept the call"
     : `pppd's ip-down ${seconds(server.at - faultAt)} after the fault`;
-}
-
-/** Run time at which the server logged its `count`th ip-down (pppd's link gone), polled every 500 ms meanwhile. */
-function serverDown(ferry: FerryRun): { at: number | undefined; stop: () => void } {
-  const found: { at: number | undefined; stop: () => void } = { at: undefined, stop: () => {} };
-  let stopped = false;
-  found.stop = () => {
-    stopped = true;
-  };
-  void (async () => {
-    const downs = async () => (await serverLog().catch(() => "")).split("ferry-lab: ip-down").length;
-    const initial = await downs();
-    while (!stopped) {
-      if ((await downs()) > initial) {
-        found.at = now(ferry);
-        return;
-      }
-      await sleep(500);
-    }
-  })();
-  return found;
-}
-
-/** Polls until a ping through the tunnel is answered; the run time of that answer, or undefined on timeout. */
-async function firstPingAnswered(
-  ferry: FerryRun,
-  ns: string,
-  timeoutMs: number,
-): Promise<number | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { received } = await pingStats(ns, 1, 1);
-    if (received > 0) return now(ferry);
-    await sleep(200);
-  }
-  return undefined;
-}
-
-/**
- * A TCP echo stream through the tunnel that runs until stopped: random data, at most 1 MB in flight, the byte count
- * echoed back so far reported every 200 ms. Killed by its own pid (`ip netns exec` runs node in its place).
- */
-class EchoStream {
-  received = 0;
-  ended: string | undefined;
-  private readonly child: ChildProcess;
-
-  constructor(ns: string) {
-    const script = `
-      const s = require("net").connect(7, "${SERVER_PPP}");
-      const chunk = require("crypto").randomBytes(65536);
-      let sent = 0, received = 0;
-      const pump = () => { while (sent - received < 1048576) { sent += chunk.length; if (!s.write(chunk)) break; } };
-      s.on("connect", pump); s.on("drain", pump);
-      s.on("data", (c) => { received += c.length; pump(); });
-      setInterval(() => console.log(received), 200);
-      s.on("error", (e) => { console.log("error " + e.message); process.exit(1); });
-      s.on("close", () => { console.log("closed"); process.exit(1); });`;
-    this.child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    createInterface({ input: this.child.stdout! }).on("line", (line) => {
-      if (/^\d+$/.test(line)) this.received = Number(line);
-      else this.ended = line;
-    });
-  }
-
-  /** Waits until `bytes` have come back; false on timeout or if the stream ended. */
-  async reach(bytes: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.received < bytes) {
-      if (this.ended !== undefined || Date.now() > deadline) return false;
-      await sleep(100);
-    }
-    return true;
-  }
-
-  stop(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
-  }
 }
 
 beforeAll(async () => {
@@ -367,7 +165,7 @@ describe("the server VM killed mid-transfer", () => {
       await ferry.waitFor("connected", 30_000);
       transfer = new EchoStream(NS);
       expect(await transfer.reach(2 * 1024 * 1024, 20_000), "the transfer runs").toBe(true);
-      const killedAt = now(ferry);
+      const killedAt = runTime(ferry);
       await vm("kill");
       vmDown = true;
       const dead = await waitAfter(ferry, "reconnecting", killedAt, KEEPALIVE_WINDOW_MS + 15_000);
@@ -384,7 +182,7 @@ describe("the server VM killed mid-transfer", () => {
 
       await vm("start");
       vmDown = false;
-      const backAt = now(ferry);
+      const backAt = runTime(ferry);
       const again = await waitAfter(ferry, "connected", backAt - 5_000, 30_000);
       await trafficPasses(NS);
 
@@ -418,14 +216,14 @@ describe("the client's interface going down and up (sleep and wake, Wi-Fi roamin
     try {
       await ferry.waitFor("connected", 30_000);
       await trafficPasses(NS);
-      const downAt = now(ferry);
+      const downAt = runTime(ferry);
       server = serverDown(ferry);
       await net("link", "down", NS);
       linkDown = true;
       await sleep(20_000);
       await net("link", "up", NS);
       linkDown = false;
-      const upAt = now(ferry);
+      const upAt = runTime(ferry);
       const answered = await firstPingAnswered(ferry, NS, KEEPALIVE_WINDOW_MS + 30_000);
       expect(answered, `no traffic after the link came back; ${describeRun(ferry)}`).toBeDefined();
       await trafficPasses(NS);
@@ -463,7 +261,7 @@ describe("the home NAT's conntrack table flushed mid-session (nat-helper)", () =
       await ferry.waitFor("connected", 30_000);
       stream = new EchoStream(NS);
       expect(await stream.reach(2 * 1024 * 1024, 20_000), "the transfer runs").toBe(true);
-      const flushedAt = now(ferry);
+      const flushedAt = runTime(ferry);
       const bytesAtFlush = stream.received;
       server = serverDown(ferry);
       await net("conntrack-flush", "fy-nat");
@@ -472,7 +270,7 @@ describe("the home NAT's conntrack table flushed mid-session (nat-helper)", () =
       let resumedAt: number | undefined;
       while (Date.now() < deadline) {
         if (stream.received >= bytesAtFlush + 2 * 1024 * 1024) {
-          resumedAt = now(ferry);
+          resumedAt = runTime(ferry);
           break;
         }
         if (firstAfter(ferry, "reconnecting", flushedAt) !== undefined || stream.ended !== undefined) break;
@@ -520,7 +318,7 @@ describe("the server restarting pptpd (as `systemctl restart pptpd`: pptpd, its 
       await ferry.waitFor("connected", 30_000);
       stream = new EchoStream(NS);
       expect(await stream.reach(2 * 1024 * 1024, 20_000), "the transfer runs").toBe(true);
-      const restartedAt = now(ferry);
+      const restartedAt = runTime(ferry);
       await vm("ctl", "restart-pptpd");
       // pptpd's Call-Disconnect-Notify ("administrative shutdown"), pppd's LCP Terminate-Request or the control
       // connection's end, whichever comes first: no keepalive wait.

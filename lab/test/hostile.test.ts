@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CONNECT_ARGS,
-  echoThroughTunnel,
   FerryRun,
   inNs,
   LAB,
@@ -19,6 +18,7 @@ import {
   sh,
   snapshot,
 } from "./lab.js";
+import { trafficPasses } from "./traffic.js";
 
 const NS = "fy-client";
 /** The router on the path: it sees every packet and can send any. */
@@ -76,11 +76,7 @@ function forgedNext(packet: Buffer, countShift: number): Buffer {
 }
 
 /** Pings and a checksummed echo through the tunnel. */
-async function tunnelCarries(): Promise<void> {
-  await inNs(NS, "ping", ["-c", "3", "-i", "0.2", "-W", "3", SERVER_PPP]);
-  const bytes = Buffer.alloc(256 * 1024, 0x5a);
-  expect((await echoThroughTunnel(NS, bytes)).equals(bytes)).toBe(true);
-}
+const tunnelCarries = () => trafficPasses(NS, { pings: 3, pingIntervalS: 0.2, echoBytes: 256 * 1024 });
 
 beforeAll(async () => {
   await labUp("public");

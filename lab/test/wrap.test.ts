@@ -22,6 +22,7 @@ import {
   sha256,
   type Topology,
 } from "./lab.js";
+import { stop } from "./run-events.js";
 
 const RELAY_URL = "wss://198.51.100.2/ferry";
 const RELAY_CA = "/run/ferry-lab/relay/ca.pem";
@@ -49,11 +50,6 @@ function run(ns: string, args: readonly string[], stateDir: string, topology?: T
   const env: NodeJS.ProcessEnv = { FERRY_STATE_DIR: stateDir };
   if (topology === "proxy-only") env.HTTPS_PROXY = PROXY;
   return new FerryRun(ns, args, undefined, env);
-}
-
-async function stop(ferry: FerryRun): Promise<void> {
-  ferry.interrupt();
-  expect(await ferry.exited).toBe(0);
 }
 
 const timings: { network: string; first: string; second: string; transport: string; reason: string }[] = [];
