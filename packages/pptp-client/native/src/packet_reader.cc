@@ -137,8 +137,18 @@ void PacketReader::Fail(Napi::Object self, const char* syscall, int err) {
   } catch (const Napi::Error& error) {
     napi_fatal_exception(env, error.Value());
   }
+  ReleaseCallbacks();
 }
 
+// The callbacks are strong references, and they usually reach this reader's own wrapper (the owner's closure holds
+// the owner, the owner the reader): kept after the reader stops, that cycle runs through a GC root and nothing of
+// it, the owner's whole session included, would ever be collected.
+void PacketReader::ReleaseCallbacks() {
+  onPackets_.Reset();
+  onError_.Reset();
+}
+
+// No wake-up comes after this, so the batch arena goes back to the system now rather than at finalization.
 void PacketReader::StopWatching() {
   if (poll_ == nullptr) return;
   uv_poll_stop(poll_);
@@ -146,12 +156,14 @@ void PacketReader::StopWatching() {
   uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
   poll_ = nullptr;
   napi_remove_env_cleanup_hook(Env(), OnEnvCleanup, this);
+  batch_.reset();
 }
 
 Napi::Value PacketReader::Stop(const Napi::CallbackInfo& info) {
   if (poll_ != nullptr) {
     StopWatching();
     Unref();
+    ReleaseCallbacks();
   }
   return info.Env().Undefined();
 }

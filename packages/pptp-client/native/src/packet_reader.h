@@ -32,6 +32,7 @@ class PacketReader : public Napi::ObjectWrap<PacketReader> {
   void Deliver(Napi::Object self);
   void Fail(Napi::Object self, const char* syscall, int err);
   void StopWatching();
+  void ReleaseCallbacks();
 
   int fd_;
   std::unique_ptr<PacketSource> source_;
