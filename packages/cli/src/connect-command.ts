@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { FerryError, SessionOptions, SessionStats } from "@ferry/pptp-client";
+import type { FerryError, SessionOptions } from "@ferry/pptp-client";
 import type { ConfigureNetwork } from "@ferry/pptp-client/tunnel";
 import { parseCidr } from "@ferry/pptp-client/wire";
 import { type Connection, connect, type RelayConfig, type TransportMode } from "@ferry/wrap";
@@ -161,11 +161,8 @@ export async function runConnect(plan: ConnectPlan, io: ConnectIo): Promise<numb
     relay = { url: plan.relay.url, token: token.value, trust: plan.relay.trust };
   }
   let userEnded = false;
-  // Read before the session closes: a connection that ended has no session left to ask.
-  let lastStats: SessionStats | undefined;
   io.onInterrupt(() => {
     userEnded = true;
-    lastStats = connection.stats() ?? lastStats;
     connection.disconnect();
   });
   const connection: Connection = connect({
@@ -181,8 +178,8 @@ export async function runConnect(plan: ConnectPlan, io: ConnectIo): Promise<numb
       reporter.event(event);
     },
   });
-  const { error, connected } = await connection.closed;
-  if (lastStats !== undefined) reporter.stats(lastStats);
+  const { error, connected, stats } = await connection.closed;
+  if (stats !== undefined) reporter.stats(stats);
   if (error !== undefined) {
     reporter.error(error);
     reporter.disconnected("error");

@@ -10,6 +10,7 @@ export type { ConnectDeps, RelayConfig } from "./connect/connect-deps.js";
 export {
   type ConnectEvent,
   type Connection,
+  type ConnectionOutcome,
   type ConnectOptions,
   connect,
 } from "./connect/connect-tunnel.js";

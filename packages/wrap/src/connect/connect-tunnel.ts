@@ -70,11 +70,16 @@ export type ConnectEvent =
       readonly error: FerryError<string>;
     };
 
+/** How a connection ended; `stats` is the final figures of the last tunnel that came up, if one did. */
+export interface ConnectionOutcome extends TunnelOutcome {
+  readonly stats?: SessionStats;
+}
+
 export interface Connection {
   /** Ends the session cleanly, or stops a reconnect wait; `closed` settles soon after. */
   disconnect(): void;
   /** The outcome: connected at some point or not, and the error that ended it unless the user did. */
-  readonly closed: Promise<TunnelOutcome>;
+  readonly closed: Promise<ConnectionOutcome>;
   /** The running tunnel's figures; undefined between tunnels (connecting, reconnecting). */
   stats(): SessionStats | undefined;
 }
@@ -93,9 +98,11 @@ const HANG_UPS: ReadonlySet<string> = new Set(["CALL_DISCONNECTED", "SERVER_STOP
 const AUTO_CONNECT_TIMEOUT_MS = 3000;
 
 class Connector implements Connection {
-  readonly closed: Promise<TunnelOutcome>;
+  readonly closed: Promise<ConnectionOutcome>;
   private userEnded = false;
   private current: Tunnel | undefined;
+  /** A copy, not the tunnel: holding an ended tunnel would keep all of it in memory through the reconnects. */
+  private lastStats: SessionStats | undefined;
   private wake: (() => void) | undefined;
   private decision: TransportDecision | undefined;
   /** The network `auto` last decided on; undefined when not known (no default route, or not `auto`). */
@@ -106,7 +113,9 @@ class Connector implements Connection {
     private readonly options: ConnectOptions,
     private readonly deps: ConnectDeps,
   ) {
-    this.closed = this.run();
+    this.closed = this.run().then((outcome) =>
+      this.lastStats === undefined ? outcome : { ...outcome, stats: this.lastStats },
+    );
   }
 
   stats(): SessionStats | undefined {
@@ -154,6 +163,7 @@ class Connector implements Connection {
     if (this.userEnded) tunnel.disconnect();
     const outcome = await tunnel.closed;
     this.current = undefined;
+    if (outcome.connected) this.lastStats = { ...tunnel.stats() };
     return outcome;
   }
 

@@ -53,6 +53,8 @@ const NO_TRAFFIC: SessionStats = {
 class FakeTunnel implements Tunnel {
   readonly closed: Promise<TunnelOutcome>;
   disconnects = 0;
+  /** Bytes the test says this tunnel received. */
+  bytesIn = 0;
   private connected = false;
   private settle!: (outcome: TunnelOutcome) => void;
 
@@ -80,7 +82,7 @@ class FakeTunnel implements Tunnel {
   }
 
   stats(): SessionStats {
-    return { ...NO_TRAFFIC, packetsIn: this.disconnects };
+    return { ...NO_TRAFFIC, bytesIn: this.bytesIn, packetsIn: this.disconnects };
   }
 }
 
@@ -193,7 +195,7 @@ describe("connect in auto mode", () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(h.wraps).toHaveLength(0);
     connection.disconnect();
-    expect(await connection.closed).toEqual({ connected: true });
+    expect(await connection.closed).toEqual({ connected: true, stats: expect.anything() });
     expect(remembered(h)).toMatchObject({ transport: "direct" });
   });
 
@@ -215,7 +217,7 @@ describe("connect in auto mode", () => {
     });
     expect(names(events)).toContain("relay-connected");
     connection.disconnect();
-    expect(await connection.closed).toEqual({ connected: true });
+    expect(await connection.closed).toEqual({ connected: true, stats: expect.anything() });
     expect(remembered(h)).toMatchObject({ transport: "wrap" });
   });
 
@@ -363,7 +365,7 @@ describe("reconnecting a direct session", () => {
     expect(h.wraps).toHaveLength(0);
     h.directs[1]!.emit(CONNECTED);
     connection.disconnect();
-    expect(await connection.closed).toEqual({ connected: true });
+    expect(await connection.closed).toEqual({ connected: true, stats: expect.anything() });
   });
 
   it("keeps trying while a reconnect attempt fails the way a missing network does (no GRE yet)", async () => {
@@ -380,7 +382,21 @@ describe("reconnecting a direct session", () => {
     expect(h.directs).toHaveLength(3);
     h.directs[2]!.emit(CONNECTED);
     connection.disconnect();
-    expect(await connection.closed).toEqual({ connected: true });
+    expect(await connection.closed).toEqual({ connected: true, stats: expect.anything() });
+  });
+
+  it("ends with the final figures of the last tunnel that came up, also when an error ended it", async () => {
+    const h = harness();
+    const { connection } = start(h, { transport: "direct" });
+    await settle();
+    h.directFailures.push(codedError("AUTH_FAILED", "The server refused the password.", "-"));
+    h.directs[0]!.emit(CONNECTED);
+    h.directs[0]!.bytesIn = 4096;
+    h.directs[0]!.end(codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-"));
+    await vi.advanceTimersByTimeAsync(1000);
+    const outcome = await connection.closed;
+    expect(outcome.error?.code).toBe("AUTH_FAILED");
+    expect(outcome.stats).toEqual({ ...NO_TRAFFIC, bytesIn: 4096 });
   });
 
   it("does not retry a session that never came up", async () => {
@@ -388,7 +404,9 @@ describe("reconnecting a direct session", () => {
     const { connection } = start(h, { transport: "direct" });
     await settle();
     h.directs[0]!.end(codedError("PEER_DEAD", "No answer.", "-"));
-    expect((await connection.closed).error?.code).toBe("PEER_DEAD");
+    const outcome = await connection.closed;
+    expect(outcome.error?.code).toBe("PEER_DEAD");
+    expect(outcome).not.toHaveProperty("stats");
     expect(h.directs).toHaveLength(1);
   });
 });
@@ -435,7 +453,7 @@ describe("reconnecting in auto mode", () => {
     });
     expect(remembered(h)).toMatchObject({ transport: "wrap" });
     connection.disconnect();
-    expect(await connection.closed).toEqual({ connected: true });
+    expect(await connection.closed).toEqual({ connected: true, stats: expect.anything() });
   });
 
   it("words a network change the route watch reported as a sentence", () => {
@@ -489,7 +507,7 @@ describe("reconnecting in auto mode", () => {
     // Only the first connect gives TCP 1723 auto's short time: a resumed attempt waits as any direct one does.
     expect(h.directTimeouts).toEqual([3000, undefined, undefined, undefined]);
     connection.disconnect();
-    expect(await connection.closed).toEqual({ connected: true });
+    expect(await connection.closed).toEqual({ connected: true, stats: expect.anything() });
   });
 
   it("keeps its transport and decides nothing while there is no network (link down)", async () => {
@@ -632,7 +650,7 @@ describe("connect with the wrap transport", () => {
     expect(h.wraps).toHaveLength(2);
     h.wraps[1]!.emit(CONNECTED);
     connection.disconnect();
-    expect(await connection.closed).toEqual({ connected: true });
+    expect(await connection.closed).toEqual({ connected: true, stats: expect.anything() });
   });
 
   it("hands over on goaway: ends the session, waits as asked, connects again", async () => {
@@ -666,7 +684,7 @@ describe("connect with the wrap transport", () => {
     h.wraps[0]!.end(codedError("RELAY_CONNECTION_LOST", "The relay connection broke.", "-"));
     await settle();
     connection.disconnect();
-    expect(await connection.closed).toEqual({ connected: true });
+    expect(await connection.closed).toEqual({ connected: true, stats: expect.anything() });
     expect(h.wraps).toHaveLength(1);
   });
 });
