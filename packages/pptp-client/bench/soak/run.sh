@@ -17,8 +17,10 @@
 # The server pump (bench/tunnel/server-pump.ts) serves one client and exits when it leaves; a supervisor restarts it,
 # so a reconnect may first find TCP 1723 closed for a moment (SERVER_UNREACHABLE, retried by ferry).
 # Every 10 s one CSV row: the ferry process's VmRSS (/proc/PID/status) and open fds (/proc/PID/fd), TUN devices and
-# IPv4 routes in the client namespace, whether the tunnel route is there, the JSON event counts and ping replies.
-# At the end: a Markdown summary on stdout; samples.csv, reconnects.csv and all logs stay in $WORK (printed).
+# IPv4 routes in the client namespace, whether the tunnel route is there, the JSON event counts and ping replies; and,
+# from inside ferry (heap-sampler.mjs, preloaded), V8's heap used and reserved, so a leak of objects can be told from
+# the heap's own sizing.
+# At the end: a Markdown summary on stdout; samples.csv, heap.csv, reconnects.csv and all logs stay in $WORK (printed).
 #
 # Topology: fy-soak-a (client, 203.0.113.1) and fy-soak-b (server, 203.0.113.2) share a veth pair; with
 # --transport wrap, fy-soak-r (relay, 203.0.113.5) has a veth pair to each (as in bench/tunnel/run.sh).
@@ -295,8 +297,8 @@ fi
 
 printf '%s\n' "$SOAK_PASSWORD" >"$WORK/password"
 mkdir -p "$WORK/ferry-state"
-ip netns exec "$NS_A" env FERRY_STATE_DIR="$WORK/ferry-state" \
-  sh -c 'mkdir -p /run/ferry && mount -t tmpfs fy-soak /run/ferry && exec "$@"' sh \
+ip netns exec "$NS_A" env FERRY_STATE_DIR="$WORK/ferry-state" FERRY_SOAK_HEAP_CSV="$WORK/heap.csv" \
+  NODE_OPTIONS="--import $PKG_DIR/bench/soak/heap-sampler.mjs" sh -c 'mkdir -p /run/ferry && mount -t tmpfs fy-soak /run/ferry && exec "$@"' sh \
   node "$REPO_DIR/packages/cli/bin/ferry.js" connect --server "$ADDR_B" --user "$SOAK_USER" \
   --password-stdin --mppe 128 "${TRANSPORT_ARGS[@]}" --route "$TUNNEL_ROUTE" --no-dns --json \
   <"$WORK/password" >"$WORK/ferry.log" 2>&1 &
@@ -365,6 +367,17 @@ read -r RSS_FIRST RSS_MIN RSS_MAX RSS_LAST RSS_SLOPE FD_FIRST FD_MIN FD_MAX FD_L
       rs = d > 0 ? (k * sxy - sx * sy) / d : 0; fs = d > 0 ? (k * sxf - sx * sf) / d : 0
       printf "%d %d %d %d %.1f %d %d %d %d %.3f %d\n", rf, rmin, rmax, rl, rs, ff, fmin, fmax, fl, fs, n }' \
     "$WORK/samples.csv")
+# The JavaScript heap as V8 sees it (heap-sampler.mjs): used is the live objects, total what V8 has reserved for them.
+read -r HEAP_FIRST HEAP_MIN HEAP_MAX HEAP_LAST HEAP_SLOPE TOTAL_MIN TOTAL_MAX EXT_MAX < <(
+  awk -F, -v third="$((ELAPSED / 3))" 'NR > 1 && $2 != "" {
+      n++; if (n == 1) { hf = $2; hmin = hmax = $2; tmin = tmax = $3; emax = $4 }
+      if ($2 < hmin) hmin = $2; if ($2 > hmax) hmax = $2; if ($3 < tmin) tmin = $3; if ($3 > tmax) tmax = $3
+      if ($4 > emax) emax = $4; hl = $2
+      if ($1 >= third) { x = $1 / 60; k++; sx += x; sy += $2; sxx += x * x; sxy += x * $2 }
+    } END {
+      d = k * sxx - sx * sx
+      printf "%d %d %d %d %.1f %d %d %d\n", hf, hmin, hmax, hl, d > 0 ? (k * sxy - sx * sy) / d : 0, tmin, tmax, emax }' \
+    "$WORK/heap.csv" 2>/dev/null || echo "- - - - - - - -")
 TUN_SAMPLES="$(awk -F, 'NR > 1 { c[$4]++ } END { for (v in c) printf "%s%s TUN: %d samples", (s++ ? ", " : ""), v, c[v] }' "$WORK/samples.csv")"
 RESTORED="$(awk -F, -v r="$ROUTES_CONNECTED" 'NR > 1 { n++; if ($6 != "-" && $8 == 1 && $9 == r && $10 == 1 && $11 == 1) ok++ }
   END { printf "%d of %d", ok, n }' "$WORK/reconnects.csv")"
@@ -385,6 +398,8 @@ echo "| bytes moved (iperf3, both ways) | $(awk -v b="$IPERF_BYTES" 'BEGIN { pri
 echo "| ping replies | $PING_REPLIES of $PING_SENT ($(awk -v r="$PING_REPLIES" -v s="$PING_SENT" 'BEGIN { if (s > 0) printf "%.1f", 100 * (s - r) / s; else printf "-" }')% lost, mostly during reconnects) |"
 echo "| ferry RSS first / min / max / last | $RSS_FIRST / $RSS_MIN / $RSS_MAX / $RSS_LAST KB (before disconnect: ${FINAL_RSS} KB) |"
 echo "| RSS slope, last 2/3 of the run | $RSS_SLOPE KB/min |"
+echo "| JS heap used first / min / max / last | $HEAP_FIRST / $HEAP_MIN / $HEAP_MAX / $HEAP_LAST KB (slope, last 2/3: $HEAP_SLOPE KB/min) |"
+echo "| JS heap reserved (V8 heap total) min / max; external max | $TOTAL_MIN / $TOTAL_MAX KB; $EXT_MAX KB |"
 echo "| ferry open fds first / min / max / last | $FD_FIRST / $FD_MIN / $FD_MAX / $FD_LAST (slope, last 2/3: $FD_SLOPE per min) |"
 echo "| TUN devices in the client namespace | $TUN_SAMPLES; $TUN_BEFORE before connecting, $TUN_AFTER after disconnecting |"
 echo "| IPv4 routes in the client namespace | $ROUTES_BEFORE before, $ROUTES_CONNECTED connected, $ROUTES_AFTER after disconnecting |"
@@ -395,6 +410,6 @@ echo "| # | method | at s | code | detect s | reconnect s | attempts | TUN | rou
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 awk -F, 'NR > 1 { line = $0; gsub(/,/, " | ", line); printf "| %s |\n", line }' "$WORK/reconnects.csv"
 echo
-echo "Samples: $WORK/samples.csv; reconnects: $WORK/reconnects.csv; logs: ferry.log, pump.log, ping.log, iperf3-*.json."
+echo "Samples: $WORK/samples.csv, heap.csv; reconnects: $WORK/reconnects.csv; logs: ferry.log, pump.log, ping.log, iperf3-*.json."
 [ -n "$FERRY_ENDED" ] && exit 1
 exit 0
