@@ -2,7 +2,8 @@
  * The test server (PptpPeer) behind the two carriers a real client uses, all in one process on the real event loop
  * and clock: a direct-mode stand-in (control bytes and GRE batches handed over on the next turn of the loop, as
  * sockets would) and a fake WebSocket that speaks the wrap protocol as ferry-relay would, so the real WrapCarrier
- * runs on it. Benchmarks only (which is why a file of this package may use @ferry/wrap, the layer above).
+ * runs on it. For benchmarks and the pump's in-process test (test/tunnel-pump.test.ts); never the product, which is
+ * why a file of this package may use @ferry/wrap, the layer above.
  */
 import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";

@@ -42,7 +42,10 @@ export interface SessionStats {
   readonly duplicates: number;
   /** Frames dropped as malformed, unencrypted, undecryptable or for another call. */
   readonly dropped: number;
-  /** IP packets from the TUN side that could not be sent (not connected, or over the MTU). */
+  /**
+   * IP packets from the TUN side that could not be sent: not connected, over the MTU, or (counted by the tunnel) the
+   * carrier's own packets routed into the tunnel while the route to the server was gone.
+   */
   readonly txDropped: number;
   readonly lastRttMs: number | undefined;
 }

@@ -15,6 +15,7 @@ import { PptpSession } from "../session/session.js";
 import type { CarrierEvent, PptpCarrier } from "./carrier.js";
 import { DeadlineTimer } from "./deadline-timer.js";
 import { clampTcpMss, mssForMtu } from "./mss-clamp.js";
+import { SelfLoopGuard } from "./self-loop.js";
 
 /** What the network configuration needs to know once the tunnel is up. */
 export interface TunnelAddresses {
@@ -112,6 +113,9 @@ class TunnelPump implements Tunnel {
   private readonly session: PptpSession;
   private readonly timer = new DeadlineTimer(() => this.step(() => this.session.handleTimeout(now())), now);
   private maxMss = 0;
+  private readonly selfLoop: SelfLoopGuard;
+  /** Packets from the TUN device dropped because they were the carrier's own (self-loop.ts). */
+  private looped = 0;
   private undoNetwork: (() => Promise<void>) | undefined;
   /** The network watch's look-now, called when the session suspects the path. */
   private checkPath: (() => void) | undefined;
@@ -131,6 +135,7 @@ class TunnelPump implements Tunnel {
       this.settle = resolve;
     });
     this.session = new PptpSession(options.session);
+    this.selfLoop = new SelfLoopGuard(carrier.outerAddress);
     carrier.start({
       control: (bytes) => this.step(() => this.session.handleControlBytes(bytes, now())),
       gre: (packets) =>
@@ -149,6 +154,10 @@ class TunnelPump implements Tunnel {
       this.step(() => {
         const t = now();
         for (const p of packets) {
+          if (this.selfLoop.loops(p)) {
+            this.looped++;
+            continue;
+          }
           if (this.maxMss > 0) clampTcpMss(p, this.maxMss);
           this.session.handleTunPacket(p, t);
         }
@@ -162,7 +171,8 @@ class TunnelPump implements Tunnel {
   }
 
   stats(): SessionStats {
-    return this.session.stats();
+    const stats = this.session.stats();
+    return { ...stats, txDropped: stats.txDropped + this.looped };
   }
 
   /** Feeds one input, then moves every output: one wake-up, one batch per destination. */
