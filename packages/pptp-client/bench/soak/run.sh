@@ -375,8 +375,8 @@ read -r HEAP_FIRST HEAP_MIN HEAP_MAX HEAP_LAST HEAP_SLOPE TOTAL_MIN TOTAL_MAX EX
       if ($4 > emax) emax = $4; hl = $2
       if ($1 >= third) { x = $1 / 60; k++; sx += x; sy += $2; sxx += x * x; sxy += x * $2 }
     } END {
-      d = k * sxx - sx * sx
-      printf "%d %d %d %d %.1f %d %d %d\n", hf, hmin, hmax, hl, d > 0 ? (k * sxy - sx * sy) / d : 0, tmin, tmax, emax }' \
+      d = k * sxx - sx * sx; hs = d > 0 ? (k * sxy - sx * sy) / d : 0
+      printf "%d %d %d %d %.1f %d %d %d\n", hf, hmin, hmax, hl, hs, tmin, tmax, emax }' \
     "$WORK/heap.csv" 2>/dev/null || echo "- - - - - - - -")
 TUN_SAMPLES="$(awk -F, 'NR > 1 { c[$4]++ } END { for (v in c) printf "%s%s TUN: %d samples", (s++ ? ", " : ""), v, c[v] }' "$WORK/samples.csv")"
 RESTORED="$(awk -F, -v r="$ROUTES_CONNECTED" 'NR > 1 { n++; if ($6 != "-" && $8 == 1 && $9 == r && $10 == 1 && $11 == 1) ok++ }
