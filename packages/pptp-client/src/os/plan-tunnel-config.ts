@@ -2,7 +2,7 @@
  * The pure planner: from what the tunnel negotiated and how the host reaches the server today, the ordered
  * changes that route traffic (and DNS) through the tunnel, each with its exact undo.
  */
-import { formatIpv4, parseCidr, parseIpv4, prefixMask } from "../util/ipv4.js";
+import { cidrContains, formatIpv4, parseCidr, parseIpv4 } from "../util/ipv4.js";
 import type { NetChange } from "./net-change.js";
 import { type ResolvConfState, renderResolvConf } from "./resolv-conf.js";
 
@@ -108,7 +108,7 @@ function tunnelCidrs(input: TunnelConfigInput, dns: readonly string[]): string[]
       dns.indexOf(server) === index &&
       server !== input.peerAddress &&
       server !== input.server &&
-      !routes.some((cidr) => cidrContains(cidr, server)),
+      !routes.some((cidr) => cidrContains(parseCidr(cidr)!, parseIpv4(server)!)),
   );
   return [...new Set(routes.map(normalizeCidr))].concat(uncovered.map((server) => `${server}/32`));
 }
@@ -152,11 +152,6 @@ function dnsChanges(input: TunnelConfigInput, dns: readonly string[]): NetChange
 function normalizeCidr(text: string): string {
   const cidr = parseCidr(text)!;
   return `${formatIpv4(cidr.network)}/${cidr.prefix}`;
-}
-
-function cidrContains(text: string, address: string): boolean {
-  const cidr = parseCidr(text)!;
-  return (parseIpv4(address)! & prefixMask(cidr.prefix)) >>> 0 === cidr.network;
 }
 
 function checkInput(input: TunnelConfigInput): void {

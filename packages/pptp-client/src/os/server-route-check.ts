@@ -4,7 +4,7 @@
  * to do about it. When a link goes down the kernel drops every route through it, ours included; once the link is
  * back and the gateway reachable on it, the same route can go back, and the session is asked to probe the peer.
  */
-import { parseCidr, parseIpv4, prefixMask } from "../util/ipv4.js";
+import { cidrContains, parseCidr, parseIpv4 } from "../util/ipv4.js";
 import type { ServerRoute } from "./plan-tunnel-config.js";
 
 /** The host route to the server as planned: what the watch looks for, and re-adds. */
@@ -68,7 +68,7 @@ export function checkServerRoute(
   const nextHop = planned.gateway ?? planned.server;
   const onDev = usable.filter((route) => route.dev === planned.dev);
   const reachable = onDev.some((route) =>
-    route.gateway === undefined ? cidrContains(route.dst, nextHop) : route.gateway === planned.gateway,
+    route.gateway === undefined ? routeCovers(route.dst, nextHop) : route.gateway === planned.gateway,
   );
   return reachable ? "restorable" : "gone";
 }
@@ -186,12 +186,12 @@ function parseLinkUp(text: string, dev: string): boolean | undefined {
 }
 
 /** "default" contains everything; "a.b.c.d" is a host route; "a.b.c.d/n" a prefix. */
-function cidrContains(dst: string, address: string): boolean {
+function routeCovers(dst: string, address: string): boolean {
   const value = parseIpv4(address);
   if (value === undefined) return false;
   if (dst === "default") return true;
   const cidr = parseCidr(dst.includes("/") ? dst : `${dst}/32`);
-  return cidr !== undefined && (value & prefixMask(cidr.prefix)) >>> 0 === cidr.network;
+  return cidr !== undefined && cidrContains(cidr, value);
 }
 
 function parseJson(text: string): unknown {

@@ -36,3 +36,8 @@ export function parseCidr(text: string): Cidr | undefined {
 export function prefixMask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
+
+/** Whether the address `address` (a 32-bit value) lies in `cidr`. */
+export function cidrContains(cidr: Cidr, address: number): boolean {
+  return (address & prefixMask(cidr.prefix)) >>> 0 === cidr.network;
+}
