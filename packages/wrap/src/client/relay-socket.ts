@@ -5,6 +5,7 @@
 import { connect, isIPv6, type Socket } from "node:net";
 import { failed, type IoResult, opened } from "@ferry/pptp-client/tunnel";
 import { type WrapErrorCode, wrapError } from "../errors.js";
+import { unmappedAddress } from "../wire/address.js";
 
 export function connectToRelay(
   host: string,
@@ -51,6 +52,5 @@ export function connectToRelay(
 
 /** The peer's address as the carrier reports it: IPv4-mapped IPv6 becomes the IPv4 address it maps. */
 export function peerAddress(socket: Socket): string {
-  const address = socket.remoteAddress ?? "";
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice("::ffff:".length) : address;
+  return unmappedAddress(socket.remoteAddress ?? "");
 }

@@ -13,8 +13,9 @@ import { HandshakeGate, type HandshakeLimits } from "../relay/handshake-gate.js"
 import { RateLimiter } from "../relay/rate-limit.js";
 import type { HandshakeCut } from "../relay/relay-counters.js";
 import { sourceKey } from "../relay/source-key.js";
+import { unmappedAddress } from "../wire/address.js";
 import type { ClientConnection } from "./client-connection.js";
-import { peerKey, unmappedAddress } from "./peer-address.js";
+import { peerKey } from "./peer-address.js";
 import type { RelayLog } from "./relay-log.js";
 
 /** TLS handshake failures logged per second at most (all are counted): a flood of garbage must not flood the log. */

@@ -93,6 +93,12 @@ function isIpv4Mapped(bytes: Uint8Array): boolean {
   return bytes[10] === 0xff && bytes[11] === 0xff;
 }
 
+/** An IPv4 address as Node writes it on a dual-stack socket ("::ffff:a.b.c.d") as a dotted quad; others unchanged. */
+export function unmappedAddress(address: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return v4 === null ? address : v4[1]!;
+}
+
 /** True when `text` is "", a dotted quad or an IPv6 address (a zone such as "%eth0" is allowed and dropped). */
 export function isWireAddress(text: string): boolean {
   return text === "" || ipv4Bytes(text) !== undefined || ipv6Bytes(withoutZone(text)) !== undefined;
