@@ -344,13 +344,22 @@ describe("connect in auto mode", () => {
   });
 });
 
+const PEER_DEAD = codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-");
+
+/** Transport `direct`: the session comes up, receives `bytesIn`, then loses its server; the reconnect wait begins. */
+async function directProfileSessionThenLost(h: Harness, bytesIn = 0) {
+  const started = start(h, { transport: "direct" });
+  await settle();
+  h.directs[0]!.emit(CONNECTED);
+  h.directs[0]!.bytesIn = bytesIn;
+  h.directs[0]!.end(PEER_DEAD);
+  return started;
+}
+
 describe("reconnecting a direct session", () => {
   it("starts over after the server stops answering, retrying while it is down, direct again", async () => {
     const h = harness();
-    const { connection, events } = start(h, { transport: "direct" });
-    await settle();
-    h.directs[0]!.emit(CONNECTED);
-    h.directs[0]!.end(codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-"));
+    const { connection, events } = await directProfileSessionThenLost(h);
     h.directFailures.push(codedError("SERVER_UNREACHABLE", "No answer from the server on TCP 1723.", "-"));
     await settle();
     expect(events.at(-1)).toMatchObject({ type: "reconnecting", attempt: 1, error: { code: "PEER_DEAD" } });
@@ -370,10 +379,7 @@ describe("reconnecting a direct session", () => {
 
   it("keeps trying while a reconnect attempt fails the way a missing network does (no GRE yet)", async () => {
     const h = harness();
-    const { connection, events } = start(h, { transport: "direct" });
-    await settle();
-    h.directs[0]!.emit(CONNECTED);
-    h.directs[0]!.end(codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-"));
+    const { connection, events } = await directProfileSessionThenLost(h);
     await vi.advanceTimersByTimeAsync(1000);
     h.directs[1]!.end(codedError("GRE_TIMEOUT", "No GRE came back within 10 s.", "-"));
     await settle();
@@ -387,12 +393,8 @@ describe("reconnecting a direct session", () => {
 
   it("ends with the final figures of the last tunnel that came up, also when an error ended it", async () => {
     const h = harness();
-    const { connection } = start(h, { transport: "direct" });
-    await settle();
+    const { connection } = await directProfileSessionThenLost(h, 4096);
     h.directFailures.push(codedError("AUTH_FAILED", "The server refused the password.", "-"));
-    h.directs[0]!.emit(CONNECTED);
-    h.directs[0]!.bytesIn = 4096;
-    h.directs[0]!.end(codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-"));
     await vi.advanceTimersByTimeAsync(1000);
     const outcome = await connection.closed;
     expect(outcome.error?.code).toBe("AUTH_FAILED");
@@ -412,8 +414,6 @@ describe("reconnecting a direct session", () => {
 });
 
 describe("reconnecting in auto mode", () => {
-  const PEER_DEAD = codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-");
-
   /** Auto, GRE gets through, the session comes up direct and then loses its server. */
   async function directSessionThenLost(h: Harness) {
     const started = start(h);
@@ -606,10 +606,7 @@ describe("reconnecting in auto mode", () => {
 describe("reconnecting with an explicit transport", () => {
   it("direct never switches to the relay, whatever GRE does on the way back", async () => {
     const h = harness();
-    const { connection, events } = start(h, { transport: "direct" });
-    await settle();
-    h.directs[0]!.emit(CONNECTED);
-    h.directs[0]!.end(codedError("PEER_DEAD", "No answer to 4 LCP echoes.", "-"));
+    const { connection, events } = await directProfileSessionThenLost(h);
     await vi.advanceTimersByTimeAsync(1000);
     h.directs[1]!.emit(CALL);
     h.directs[1]!.emit({ type: "gre-unreachable", errno: "EHOSTUNREACH" });
