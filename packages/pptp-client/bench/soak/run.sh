@@ -356,28 +356,25 @@ IPERF_BYTES="$(cat "$WORK"/iperf3-*.json 2>/dev/null | jq -s '[.[] | .intervals[
 PING_SENT="$(grep -c -E 'bytes from|no answer yet' "$WORK/ping.log" 2>/dev/null || true)"
 PING_REPLIES="$(grep -c 'bytes from' "$WORK/ping.log" 2>/dev/null || true)"
 SEEN=$(($(count_events connected) - 1))
-read -r RSS_FIRST RSS_MIN RSS_MAX RSS_LAST RSS_SLOPE FD_FIRST FD_MIN FD_MAX FD_LAST FD_SLOPE N_SAMPLES < <(
-  awk -F, -v third="$((ELAPSED / 3))" 'NR > 1 && $2 != "" {
-      n++; if (n == 1) { rf = $2; ff = $3; rmin = rmax = $2; fmin = fmax = $3 }
-      if ($2 < rmin) rmin = $2; if ($2 > rmax) rmax = $2; if ($3 < fmin) fmin = $3; if ($3 > fmax) fmax = $3
-      rl = $2; fl = $3
-      if ($1 >= third) { x = $1 / 60; k++; sx += x; sy += $2; sxx += x * x; sxy += x * $2; sf += $3; sxf += x * $3 }
+# series_stats FILE COLUMN [DECIMALS]: "first min max last slope count" of one CSV column (column 1 is seconds), the
+# slope in units per minute (DECIMALS places, default 1) by least squares over the last two thirds of the run (the
+# first third is warm-up); "-" for each when the file has no rows.
+series_stats() {
+  awk -F, -v col="$2" -v digits="${3:-1}" -v third="$((ELAPSED / 3))" 'NR > 1 && $col != "" {
+      n++; v = $col + 0; if (n == 1) { first = min = max = v }
+      if (v < min) min = v; if (v > max) max = v; last = v
+      if ($1 >= third) { x = $1 / 60; k++; sx += x; sy += v; sxx += x * x; sxy += x * v }
     } END {
-      d = k * sxx - sx * sx
-      rs = d > 0 ? (k * sxy - sx * sy) / d : 0; fs = d > 0 ? (k * sxf - sx * sf) / d : 0
-      printf "%d %d %d %d %.1f %d %d %d %d %.3f %d\n", rf, rmin, rmax, rl, rs, ff, fmin, fmax, fl, fs, n }' \
-    "$WORK/samples.csv")
+      if (n == 0) { print "- - - - - 0"; exit }
+      d = k * sxx - sx * sx; slope = d > 0 ? (k * sxy - sx * sy) / d : 0
+      printf "%d %d %d %d %." digits "f %d\n", first, min, max, last, slope, n }' "$1" 2>/dev/null || echo "- - - - - 0"
+}
+read -r RSS_FIRST RSS_MIN RSS_MAX RSS_LAST RSS_SLOPE N_SAMPLES < <(series_stats "$WORK/samples.csv" 2)
+read -r FD_FIRST FD_MIN FD_MAX FD_LAST FD_SLOPE _ < <(series_stats "$WORK/samples.csv" 3 3)
 # The JavaScript heap as V8 sees it (heap-sampler.mjs): used is the live objects, total what V8 has reserved for them.
-read -r HEAP_FIRST HEAP_MIN HEAP_MAX HEAP_LAST HEAP_SLOPE TOTAL_MIN TOTAL_MAX EXT_MAX < <(
-  awk -F, -v third="$((ELAPSED / 3))" 'NR > 1 && $2 != "" {
-      n++; if (n == 1) { hf = $2; hmin = hmax = $2; tmin = tmax = $3; emax = $4 }
-      if ($2 < hmin) hmin = $2; if ($2 > hmax) hmax = $2; if ($3 < tmin) tmin = $3; if ($3 > tmax) tmax = $3
-      if ($4 > emax) emax = $4; hl = $2
-      if ($1 >= third) { x = $1 / 60; k++; sx += x; sy += $2; sxx += x * x; sxy += x * $2 }
-    } END {
-      d = k * sxx - sx * sx; hs = d > 0 ? (k * sxy - sx * sy) / d : 0
-      printf "%d %d %d %d %.1f %d %d %d\n", hf, hmin, hmax, hl, hs, tmin, tmax, emax }' \
-    "$WORK/heap.csv" 2>/dev/null || echo "- - - - - - - -")
+read -r HEAP_FIRST HEAP_MIN HEAP_MAX HEAP_LAST HEAP_SLOPE _ < <(series_stats "$WORK/heap.csv" 2)
+read -r _ TOTAL_MIN TOTAL_MAX _ _ _ < <(series_stats "$WORK/heap.csv" 3)
+read -r _ _ EXT_MAX _ _ _ < <(series_stats "$WORK/heap.csv" 4)
 TUN_SAMPLES="$(awk -F, 'NR > 1 { c[$4]++ } END { for (v in c) printf "%s%s TUN: %d samples", (s++ ? ", " : ""), v, c[v] }' "$WORK/samples.csv")"
 RESTORED="$(awk -F, -v r="$ROUTES_CONNECTED" 'NR > 1 { n++; if ($6 != "-" && $8 == 1 && $9 == r && $10 == 1 && $11 == 1) ok++ }
   END { printf "%d of %d", ok, n }' "$WORK/reconnects.csv")"
